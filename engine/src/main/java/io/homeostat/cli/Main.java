@@ -1,0 +1,221 @@
+package io.homeostat.cli;
+
+import io.homeostat.ring.RingConfig;
+import io.homeostat.runtime.threaded.WallClock;
+import io.homeostat.sim.RingSimulation;
+import io.homeostat.sim.Scenario;
+import io.homeostat.sim.Scenarios;
+import io.homeostat.sim.SimulationResult;
+import io.homeostat.sim.Trace;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code bin/homeostat} entry point.
+ *
+ * <pre>
+ * simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T] [--trace FILE] [--quiet]
+ * </pre>
+ * The last line printed is one JSON object. The exit status is 0 when every seed passed, 1 when one failed (each
+ * failure prints its seed and the command that replays it), 2 on a usage error.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+            out.println(usage());
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            Options o = Options.parse(args);
+            if (!o.command.equals("simulate")) {
+                throw new UsageException("unknown command '" + o.command + "'");
+            }
+            return simulate(o, out);
+        } catch (UsageException e) {
+            err.println("homeostat: " + e.getMessage());
+            err.println(usage());
+            return 2;
+        }
+    }
+
+    private static int simulate(Options o, PrintStream out) {
+        Scenario scenario = Scenarios.byName(o.scenario, o.nodes);
+        if (o.seconds != null) {
+            scenario = scenario.withSafetyMillis(Math.round(o.seconds * 1000));
+        }
+        double safetySeconds = scenario.safetyMillis() / 1000.0;
+        List<Long> failing = new ArrayList<>();
+        SimulationResult last = null;
+        long events = 0;
+        long start = WallClock.nanos();
+        int count = 0;
+        for (long seed = o.firstSeed; seed <= o.lastSeed; seed++) {
+            count++;
+            Trace trace = Trace.digestOnly();
+            BufferedWriter traceFile = null;
+            if (o.traceFile != null) {
+                try {
+                    traceFile = Files.newBufferedWriter(o.traceFile, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
+                }
+                trace = Trace.withText(traceFile);
+            }
+            boolean single = o.firstSeed == o.lastSeed;
+            SimulationResult r = RingSimulation.run(scenario, seed, RingConfig.defaults(), trace,
+                    single && !o.quiet ? out::println : line -> { });
+            if (traceFile != null) {
+                try {
+                    traceFile.close();
+                } catch (IOException e) {
+                    throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
+                }
+            }
+            events += r.events();
+            last = r;
+            if (!single && !o.quiet) {
+                out.printf(Locale.ROOT, "seed %d: %s converged=%s in %.1fs, lookups %.4f, hops %.2f, digest %s%n",
+                        seed, r.ok() ? "ok" : "FAILED", r.ringConverged(), r.convergenceSeconds(),
+                        r.lookupSuccessRate(), r.meanHops(), r.traceDigest());
+            }
+            if (!r.ok()) {
+                failing.add(seed);
+                out.println("FAILED seed " + seed + ": " + (r.violations().isEmpty()
+                        ? "lookup success " + r.lookupSuccessRate() : r.violations().get(0)));
+                out.println("replay: " + r.replayCommand(safetySeconds));
+            }
+        }
+        double wallSeconds = (WallClock.nanos() - start) / 1e9;
+        if (count == 1) {
+            Map<String, Object> f = new LinkedHashMap<>(last.fields());
+            f.put("eventsPerWallSecond", Math.round(events / Math.max(wallSeconds, 1e-9)));
+            out.println(io.homeostat.sim.Json.object(f));
+        } else {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("scenario", scenario.name());
+            f.put("nodes", scenario.nodes());
+            f.put("seeds", count);
+            f.put("firstSeed", o.firstSeed);
+            f.put("lastSeed", o.lastSeed);
+            f.put("events", events);
+            f.put("violations", failing.size());
+            f.put("failingSeeds", failing);
+            f.put("eventsPerWallSecond", Math.round(events / Math.max(wallSeconds, 1e-9)));
+            out.println(io.homeostat.sim.Json.object(f));
+        }
+        return failing.isEmpty() ? 0 : 1;
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "usage: bin/homeostat simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T]",
+                "                              [--trace FILE] [--quiet]",
+                "  scenarios: " + String.join(", ", Scenarios.NAMES),
+                "  --nodes N     nodes at start (default 64)",
+                "  --seed S      one seed (default 1); --seeds A..B runs every seed from A to B",
+                "  --seconds T   length of the safety phase in simulated seconds",
+                "  --trace FILE  write every simulated event to FILE (one seed only)");
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private static final class Options {
+        String command;
+        String scenario;
+        int nodes = 64;
+        long firstSeed = 1;
+        long lastSeed = 1;
+        Double seconds;
+        Path traceFile;
+        boolean quiet;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            o.command = args[0];
+            for (int i = 1; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--scenario" -> o.scenario = value(args, ++i, a);
+                    case "--nodes" -> o.nodes = (int) number(value(args, ++i, a), a, 1, 1_000_000);
+                    case "--seed" -> {
+                        o.firstSeed = number(value(args, ++i, a), a, Long.MIN_VALUE, Long.MAX_VALUE);
+                        o.lastSeed = o.firstSeed;
+                    }
+                    case "--seeds" -> {
+                        String v = value(args, ++i, a);
+                        String[] parts = v.split("\\.\\.");
+                        if (parts.length != 2) {
+                            throw new UsageException("--seeds takes a range like 1..200, got '" + v + "'");
+                        }
+                        o.firstSeed = number(parts[0], a, Long.MIN_VALUE, Long.MAX_VALUE);
+                        o.lastSeed = number(parts[1], a, o.firstSeed, Long.MAX_VALUE);
+                    }
+                    case "--seconds" -> {
+                        try {
+                            o.seconds = Double.parseDouble(value(args, ++i, a));
+                        } catch (NumberFormatException e) {
+                            throw new UsageException("--seconds takes a number of simulated seconds");
+                        }
+                        if (!(o.seconds >= 0 && o.seconds <= 86_400)) {
+                            throw new UsageException("--seconds must be between 0 and 86400");
+                        }
+                    }
+                    case "--trace" -> o.traceFile = Path.of(value(args, ++i, a));
+                    case "--quiet" -> o.quiet = true;
+                    default -> throw new UsageException("unknown option '" + a + "'");
+                }
+            }
+            if (o.scenario == null) {
+                throw new UsageException("--scenario is required; one of " + String.join(", ", Scenarios.NAMES));
+            }
+            if (!Scenarios.NAMES.contains(o.scenario)) {
+                throw new UsageException("unknown scenario '" + o.scenario + "'; one of "
+                        + String.join(", ", Scenarios.NAMES));
+            }
+            if (o.traceFile != null && o.firstSeed != o.lastSeed) {
+                throw new UsageException("--trace works with one seed only");
+            }
+            return o;
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args[i];
+        }
+
+        private static long number(String v, String option, long min, long max) {
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n < min || n > max) {
+                    throw new UsageException(option + " must be between " + min + " and " + max + ", got " + v);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new UsageException(option + " takes a whole number, got '" + v + "'");
+            }
+        }
+    }
+}
