@@ -12,12 +12,21 @@ public sealed interface RingMessage extends Message {
      * the responsible node answers {@code origin} directly with a {@link LookupReply}. {@code hops} counts forwards so
      * far. {@code toOwner} is set when the sender's successor list says the receiver owns the key; the receiver then
      * answers unless its own predecessor contradicts that (so a node that lost its predecessor still answers).
+     * {@code replyVia} is where the owner sends the reply: the origin itself, or on a retry the origin's first hop,
+     * which relays it (connectivity need not be transitive: the owner may not reach the origin directly).
+     * {@code skipOrigin} makes routing treat the origin as absent: a joining or restarted node asks "who follows me in
+     * your ring", and stale routing entries that still point at it must not answer "you do".
      */
-    record Lookup(long requestId, Address origin, RingId key, int hops, boolean toOwner) implements RingMessage {
+    record Lookup(long requestId, Address origin, Address replyVia, RingId key, int hops, boolean toOwner,
+            boolean skipOrigin) implements RingMessage {
     }
 
-    /** The answer to a {@link Lookup}: {@code responsible} is the node that owns {@code key}. */
-    record LookupReply(long requestId, RingId key, NodeRef responsible, int hops) implements RingMessage {
+    /**
+     * The answer to a {@link Lookup}: {@code responsible} is the node that owns {@code key}. A node that receives a
+     * reply whose {@code origin} is not itself relays it there.
+     */
+    record LookupReply(long requestId, Address origin, RingId key, NodeRef responsible, int hops)
+            implements RingMessage {
     }
 
     /**

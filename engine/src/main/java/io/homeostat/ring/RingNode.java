@@ -178,45 +178,71 @@ public final class RingNode implements Protocol {
         long id = ++nextRequestId;
         pending.put(id, new Pending(key, Purpose.USER, -1, callback));
         env.setTimer(config.lookupTimeoutMillis(), new LookupTimeout(id, 0));
-        route(env, new Lookup(id, self.address(), key, 0, false));
+        route(env, new Lookup(id, self.address(), self.address(), key, 0, false, false));
     }
 
     private void startInternalLookup(Environment env, RingId key, Purpose purpose, int fingerIndex) {
         long id = ++nextRequestId;
         pending.put(id, new Pending(key, purpose, fingerIndex, null));
         env.setTimer(config.lookupTimeoutMillis(), new LookupTimeout(id, 0));
-        route(env, new Lookup(id, self.address(), key, 0, false));
+        route(env, new Lookup(id, self.address(), self.address(), key, 0, false, false));
     }
 
     private void route(Environment env, Lookup msg) {
         RingId key = msg.key();
         if (isResponsibleFor(key) || (msg.toOwner() && predecessor == null)) {
-            deliverReply(env, msg.origin(), new LookupReply(msg.requestId(), key, self, msg.hops()));
+            LookupReply reply = new LookupReply(msg.requestId(), msg.origin(), key, self, msg.hops());
+            Address via = msg.replyVia() == null ? msg.origin() : msg.replyVia();
+            if (via.equals(self.address())) {
+                onLookupReply(env, reply);
+            } else {
+                env.send(via, reply);
+            }
             return;
         }
         if (msg.hops() >= config.maxHops()) {
             return; // a routing loop while the ring is inconsistent; the originator retries
         }
+        NodeRef next = null;
+        boolean toOwner = false;
+        if (msg.toOwner() && predecessor != null) {
+            // the sender thought we own the key, but our predecessor sits between: step back towards the owner
+            // (the sender may not see our predecessor at all, as in a non-transitive network)
+            next = predecessor;
+            toOwner = true;
+        }
         RingId prev = self.id();
-        for (NodeRef s : successors) {
+        Address skip = msg.skipOrigin() ? msg.origin() : null;
+        for (int i = 0; next == null && i < successors.size(); i++) {
+            NodeRef s = successors.get(i);
+            if (s.address().equals(skip)) {
+                continue; // treat the origin as absent: the key then falls to the entry after it
+            }
             if (key.inHalfOpen(prev, s.id())) {
-                env.send(s.address(), new Lookup(msg.requestId(), msg.origin(), key, msg.hops() + 1, true));
-                return;
+                next = s;
+                toOwner = true;
             }
             prev = s.id();
         }
-        NodeRef next = closestPreceding(key);
-        env.send(next.address(), new Lookup(msg.requestId(), msg.origin(), key, msg.hops() + 1, false));
+        if (next == null) {
+            next = closestPreceding(key, skip);
+        }
+        if (next == null) {
+            return; // nobody to forward to but the origin itself; it will retry
+        }
+        Address via = msg.replyVia() == null ? next.address() : msg.replyVia();
+        env.send(next.address(), new Lookup(msg.requestId(), msg.origin(), via, key, msg.hops() + 1, toOwner,
+                msg.skipOrigin()));
     }
 
     /** The live node this node knows that most closely precedes the key (fingers and successors). */
-    private NodeRef closestPreceding(RingId key) {
+    private NodeRef closestPreceding(RingId key, Address skip) {
         NodeRef best = null;
         RingId bestDistance = null;
         for (int i = BITS - 1; i >= 0; i--) {
             NodeRef f = fingers[i];
             if (f != null && (i == BITS - 1 || f != fingers[i + 1]) && f.id().inOpen(self.id(), key)
-                    && !isSuspected(f.address())) {
+                    && !isSuspected(f.address()) && !f.address().equals(skip)) {
                 RingId d = f.id().minus(self.id());
                 if (bestDistance == null || d.compareTo(bestDistance) > 0) {
                     best = f;
@@ -225,7 +251,7 @@ public final class RingNode implements Protocol {
             }
         }
         for (NodeRef s : successors) {
-            if (s.id().inOpen(self.id(), key)) {
+            if (s.id().inOpen(self.id(), key) && !s.address().equals(skip)) {
                 RingId d = s.id().minus(self.id());
                 if (bestDistance == null || d.compareTo(bestDistance) > 0) {
                     best = s;
@@ -233,18 +259,22 @@ public final class RingNode implements Protocol {
                 }
             }
         }
-        return best != null ? best : successors.get(0);
-    }
-
-    private void deliverReply(Environment env, Address origin, LookupReply reply) {
-        if (origin.equals(self.address())) {
-            onLookupReply(env, reply);
-        } else {
-            env.send(origin, reply);
+        if (best != null) {
+            return best;
         }
+        for (NodeRef s : successors) {
+            if (!s.address().equals(skip)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private void onLookupReply(Environment env, LookupReply reply) {
+        if (!reply.origin().equals(self.address())) {
+            env.send(reply.origin(), reply); // relay for an origin the owner could not reach
+            return;
+        }
         Pending p = pending.remove(reply.requestId());
         if (p == null) {
             return; // a late duplicate, or the answer to an attempt we gave up on
@@ -276,7 +306,8 @@ public final class RingNode implements Protocol {
         p.attempt++;
         env.setTimer(config.lookupTimeoutMillis() << Math.min(p.attempt, 3), new LookupTimeout(t.requestId(),
                 p.attempt));
-        route(env, new Lookup(t.requestId(), self.address(), p.key, 0, false));
+        // retries ask the first hop to relay the reply: the owner may not reach us directly
+        route(env, new Lookup(t.requestId(), self.address(), null, p.key, 0, false, false));
     }
 
     // ------------------------------------------------------------------ dispatch
@@ -299,7 +330,8 @@ public final class RingNode implements Protocol {
         } else if (m instanceof Pong) {
             onRoundTrip(env, from);
         } else if (m instanceof MergeProbe p) {
-            route(env, new Lookup(p.requestId(), p.prober().address(), p.prober().id().next(), 0, false));
+            route(env, new Lookup(p.requestId(), p.prober().address(), p.prober().address(), p.prober().id().next(), 0,
+                    false, true));
         } else if (m instanceof Leave l) {
             onLeave(env, l);
         }
