@@ -2,7 +2,7 @@ package io.homeostat.check;
 
 import io.homeostat.ring.NodeRef;
 import io.homeostat.ring.RingId;
-import io.homeostat.ring.RingNode;
+import io.homeostat.ring.RingView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,16 +18,17 @@ import java.util.Objects;
  *   <li>each node's predecessor is the previous live id (none when alone);</li>
  *   <li>each finger i is successor(id + 2^i) among live nodes (empty where that is the node itself).</li>
  * </ul>
- * Returns human-readable violations, at most {@code maxViolations}; an empty list means the ring is correct.
+ * Returns human-readable violations, at most {@code maxViolations}; an empty list means the ring is correct. It reads
+ * {@link RingView} copies, so it runs on simulator state and on snapshots taken from live nodes alike.
  */
 public final class RingChecker {
 
     private RingChecker() {
     }
 
-    public static List<String> check(Collection<RingNode> live, int maxViolations) {
+    public static List<String> check(Collection<RingView> live, int maxViolations) {
         List<String> out = new ArrayList<>();
-        RingNode[] nodes = live.toArray(new RingNode[0]);
+        RingView[] nodes = live.toArray(new RingView[0]);
         Arrays.sort(nodes, Comparator.comparing(n -> n.self().id()));
         int n = nodes.length;
         RingId[] ids = new RingId[n];
@@ -38,9 +39,12 @@ public final class RingChecker {
             }
         }
         for (int i = 0; i < n && out.size() < maxViolations; i++) {
-            RingNode node = nodes[i];
+            RingView node = nodes[i];
             NodeRef self = node.self();
-            int wanted = Math.min(node.config().successorListLength(), n - 1);
+            if (node.stopped()) {
+                add(out, maxViolations, self + " has left but is counted as live");
+            }
+            int wanted = Math.min(node.successorListLength(), n - 1);
             List<NodeRef> succ = node.successors();
             if (succ.size() != wanted) {
                 add(out, maxViolations, self + " has " + succ.size() + " successors, expected " + wanted + ": " + succ);
@@ -67,6 +71,20 @@ public final class RingChecker {
             }
         }
         return out;
+    }
+
+    /** The node that owns {@code key} in a correct ring of these nodes: the first at or after it, wrapping. */
+    public static NodeRef owner(Collection<RingView> live, RingId key) {
+        if (live.isEmpty()) {
+            throw new IllegalArgumentException("no live nodes");
+        }
+        RingView[] nodes = live.toArray(new RingView[0]);
+        Arrays.sort(nodes, Comparator.comparing(v -> v.self().id()));
+        RingId[] ids = new RingId[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            ids[i] = nodes[i].self().id();
+        }
+        return nodes[ceiling(ids, key)].self();
     }
 
     /** Index of the first id >= key, wrapping to 0. */

@@ -13,7 +13,6 @@ import io.homeostat.runtime.Environment;
 import io.homeostat.runtime.Message;
 import io.homeostat.runtime.Protocol;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -123,6 +122,13 @@ public final class RingNode implements Protocol {
         }
         listener.onAction("leave", self + " leaves");
         stopped = true;
+        List<Pending> waiting = new ArrayList<>(pending.values());
+        pending.clear();
+        for (Pending p : waiting) {
+            if (p.purpose == Purpose.USER) {
+                p.callback.failed(p.key); // nobody is left to retry it
+            }
+        }
     }
 
     // ------------------------------------------------------------------ read-only view (checkers, status, console)
@@ -136,9 +142,15 @@ public final class RingNode implements Protocol {
         return predecessor;
     }
 
-    /** The successor list, closest first; empty when alone. */
+    /** A copy of the successor list, closest first; empty when alone. */
     public List<NodeRef> successors() {
-        return Collections.unmodifiableList(successors);
+        return List.copyOf(successors);
+    }
+
+    /** An immutable copy of this node's ring state. Call it on the node's own thread. */
+    public RingView view() {
+        return new RingView(self, predecessor, successors, java.util.Arrays.asList(fingers),
+                config.successorListLength(), stopped);
     }
 
     /** The successor, or self when alone. */
@@ -534,13 +546,13 @@ public final class RingNode implements Protocol {
                 it.remove();
             }
         }
-        List<Address> monitored = monitoredAddresses();
-        detector.monitorExactly(monitored, now);
+        detector.monitorExactly(monitoredAddresses(), now);
         for (Address a : detector.suspects(now)) {
             suspect(env, a, "phi above threshold");
         }
+        List<Address> monitored = monitoredAddresses(); // suspicions above may have shrunk it
         Ping ping = new Ping(self);
-        for (Address a : monitoredAddresses()) {
+        for (Address a : monitored) {
             env.send(a, ping);
         }
         List<Address> suspects = new ArrayList<>(suspectedUntilMillis.keySet());

@@ -7,6 +7,7 @@ import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
 import io.homeostat.ring.RingListener;
 import io.homeostat.ring.RingNode;
+import io.homeostat.ring.RingView;
 import io.homeostat.runtime.Address;
 import io.homeostat.sim.Fault.AsymmetricPartition;
 import io.homeostat.sim.Fault.Churn;
@@ -186,10 +187,10 @@ public final class RingSimulation {
         return (RingNode) sim.node(a).protocol();
     }
 
-    private List<RingNode> ringNodes() {
-        List<RingNode> out = new ArrayList<>(live.size());
+    private List<RingView> ringNodes() {
+        List<RingView> out = new ArrayList<>(live.size());
         for (Address a : live.values()) {
-            out.add(ring(a));
+            out.add(ring(a).view());
         }
         return out;
     }

@@ -22,7 +22,8 @@ final class DeterminismRules {
 
     /**
      * owner class -> forbidden method names: "&lt;init&gt;" is every constructor, "&lt;init&gt;()" only the unseeded
-     * no-argument one (a generator seeded from the simulation seed is fine).
+     * no-argument one (a generator seeded from the simulation seed is fine), "name(1)" only the one-argument form
+     * (Collections.shuffle without a seeded generator).
      */
     static final Map<String, Set<String>> FORBIDDEN = Map.ofEntries(
             Map.entry("java.lang.System", Set.of("currentTimeMillis", "nanoTime")),
@@ -38,6 +39,15 @@ final class DeterminismRules {
             Map.entry("java.util.concurrent.Executors", Set.of("newFixedThreadPool", "newCachedThreadPool",
                     "newSingleThreadExecutor", "newScheduledThreadPool", "newSingleThreadScheduledExecutor",
                     "newWorkStealingPool", "newVirtualThreadPerTaskExecutor", "newThreadPerTaskExecutor")),
+            Map.entry("java.util.concurrent.ThreadPoolExecutor", Set.of("<init>")),
+            Map.entry("java.util.concurrent.ScheduledThreadPoolExecutor", Set.of("<init>")),
+            Map.entry("java.util.concurrent.ForkJoinPool", Set.of("<init>", "commonPool")),
+            Map.entry("java.util.concurrent.CompletableFuture", Set.of("runAsync", "supplyAsync", "delayedExecutor")),
+            Map.entry("java.util.concurrent.TimeUnit", Set.of("sleep")),
+            Map.entry("java.util.concurrent.locks.LockSupport", Set.of("parkNanos", "parkUntil")),
+            Map.entry("java.util.Timer", Set.of("<init>")),
+            Map.entry("java.lang.Object", Set.of("wait")),
+            Map.entry("java.util.Collections", Set.of("shuffle(1)")),
             Map.entry("java.time.Instant", Set.of("now")),
             Map.entry("java.time.LocalDateTime", Set.of("now")),
             Map.entry("java.time.ZonedDateTime", Set.of("now")),
@@ -56,8 +66,9 @@ final class DeterminismRules {
                         return false;
                     }
                     String name = call.getTarget().getName();
-                    return names.contains(name)
-                            || (names.contains(name + "()") && call.getTarget().getRawParameterTypes().isEmpty());
+                    int arity = call.getTarget().getRawParameterTypes().size();
+                    return names.contains(name) || (names.contains(name + "()") && arity == 0)
+                            || (names.contains(name + "(1)") && arity == 1);
                 }
             };
 
