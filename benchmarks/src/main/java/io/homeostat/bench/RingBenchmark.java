@@ -13,6 +13,8 @@ import io.homeostat.runtime.threaded.WallClock;
 import io.homeostat.sim.Json;
 import io.homeostat.sim.Simulator;
 import io.homeostat.sim.Trace;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -150,9 +152,14 @@ public final class RingBenchmark {
 
         double wall = (WallClock.nanos() - wallStart) / 1e9;
         long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        double gc = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).filter(ms -> ms > 0).sum() / 1000.0;
+        System.gc(); // the simulation is still reachable: what remains is its live set
+        long live = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
         say("total: %d events in %.1f wall s = %.0f events/wall s (%.0f excluding %.1f s of ring checks); "
-                + "heap used %d MB", sim.eventsProcessed(), wall, sim.eventsProcessed() / wall,
-                sim.eventsProcessed() / (wall - checkerNanos / 1e9), checkerNanos / 1e9, heap >> 20);
+                + "GC %.1f s; heap used %d MB (%d MB live after a full GC)", sim.eventsProcessed(), wall,
+                sim.eventsProcessed() / wall, sim.eventsProcessed() / (wall - checkerNanos / 1e9), checkerNanos / 1e9,
+                gc, heap >> 20, live >> 20);
 
         out.put("simulatedSeconds", sim.nowMicros() / (double) SECOND);
         out.put("joinSpacingMillis", joinSpacingMillis);
@@ -175,7 +182,9 @@ public final class RingBenchmark {
         out.put("wallSeconds", wall);
         out.put("eventsPerWallSecond", sim.eventsProcessed() / wall);
         out.put("checkerWallSeconds", checkerNanos / 1e9);
+        out.put("gcSeconds", gc);
         out.put("heapMb", heap >> 20);
+        out.put("liveHeapMbAfterGc", live >> 20);
         out.put("traceDigest", sim.trace().digest());
         System.out.println(Json.object(out));
         return converged && stillCorrect && failed == 0 && wrong == 0;

@@ -240,11 +240,45 @@ public final class RingNode implements Protocol {
             next = closestPreceding(key, skip);
         }
         if (next == null) {
-            return; // nobody to forward to but the origin itself; it will retry
+            // everything we know between us and the key is the origin itself: the owner is the first node we know at
+            // or after the key; if that is us (we know nobody else), in our view of the ring we follow the origin
+            next = firstKnownAtOrAfter(key, skip);
+            if (next == null) {
+                LookupReply reply = new LookupReply(msg.requestId(), msg.origin(), key, self, msg.hops());
+                env.send(msg.replyVia() == null ? msg.origin() : msg.replyVia(), reply);
+                return;
+            }
+            toOwner = true;
         }
         Address via = msg.replyVia() == null ? next.address() : msg.replyVia();
         env.send(next.address(), new Lookup(msg.requestId(), msg.origin(), via, key, msg.hops() + 1, toOwner,
                 msg.skipOrigin()));
+    }
+
+    /** The known live node (fingers, successors, predecessor) first at or after {@code key}, if it is not this node. */
+    private NodeRef firstKnownAtOrAfter(RingId key, Address skip) {
+        NodeRef best = null;
+        RingId bestDistance = self.id().minus(key); // this node itself is the fallback
+        List<NodeRef> known = new ArrayList<>(successors);
+        if (predecessor != null) {
+            known.add(predecessor);
+        }
+        for (NodeRef f : fingers) {
+            if (f != null) {
+                known.add(f);
+            }
+        }
+        for (NodeRef n : known) {
+            if (n.address().equals(skip) || isSuspected(n.address())) {
+                continue;
+            }
+            RingId d = n.id().minus(key);
+            if (d.compareTo(bestDistance) < 0) {
+                best = n;
+                bestDistance = d;
+            }
+        }
+        return best;
     }
 
     /** The live node this node knows that most closely precedes the key (fingers and successors). */
@@ -377,12 +411,15 @@ public final class RingNode implements Protocol {
     // ------------------------------------------------------------------ stabilization
 
     private void stabilize(Environment env) {
-        if (successors.isEmpty() && predecessor != null) {
-            adoptSuccessor(predecessor, "alone; predecessor becomes successor");
+        if (successors.isEmpty()) {
+            if (predecessor != null) {
+                // alone but someone thinks we follow it: ask it who follows us (not simply "it": after a restart our
+                // predecessor is behind us, and adopting it as successor would send the ring the wrong way round)
+                sendProbe(env, predecessor.address());
+            }
+            return;
         }
-        if (!successors.isEmpty()) {
-            env.send(successors.get(0).address(), new Stabilize(self));
-        }
+        env.send(successors.get(0).address(), new Stabilize(self));
     }
 
     private void onStabilize(Environment env, Stabilize s) {
@@ -390,9 +427,6 @@ public final class RingNode implements Protocol {
         if (!c.equals(self) && !isSuspected(c.address())) {
             if (predecessor == null || c.id().inOpen(predecessor.id(), self.id())) {
                 setPredecessor(c);
-            }
-            if (successors.isEmpty()) {
-                adoptSuccessor(c, "alone; first contact becomes successor");
             }
         }
         env.send(c.address(), new StabilizeReply(self, predecessor, successors));
@@ -415,12 +449,23 @@ public final class RingNode implements Protocol {
             listener.onAction("stabilize", "successor " + s + " -> " + p);
         }
         fresh.add(s);
+        boolean wrapped = false;
         for (NodeRef n : r.successors()) {
             if (n.equals(self)) {
+                wrapped = true;
                 break; // the list wrapped around the whole (small) ring
             }
             if (!isSuspected(n.address())) {
                 fresh.add(n);
+            }
+        }
+        if (!wrapped) {
+            // a successor that just restarted knows few successors: keep what we knew beyond it, in order; entries
+            // that died are dropped by the failure detector
+            for (NodeRef n : successors) {
+                if (n.id().inOpen(s.id(), self.id())) {
+                    fresh.add(n);
+                }
             }
         }
         replaceSuccessors(fresh);
@@ -479,6 +524,11 @@ public final class RingNode implements Protocol {
         if (target.equals(self.address()) || (!successors.isEmpty() && inRoutingState(target))) {
             return; // already a neighbour or finger: nothing to learn this round
         }
+        sendProbe(env, target);
+    }
+
+    /** Asks {@code target} to look up who follows this node in its ring. */
+    private void sendProbe(Environment env, Address target) {
         long id = ++nextRequestId;
         pending.put(id, new Pending(self.id().next(), Purpose.MERGE, -1, null));
         env.setTimer(config.lookupTimeoutMillis(), new LookupTimeout(id, 0));
@@ -489,8 +539,10 @@ public final class RingNode implements Protocol {
         if (candidate.equals(self)) {
             return;
         }
+        if (isSuspected(candidate.address())) {
+            return; // second-hand news of a node we cannot reach; our pings will clear the suspicion if it is back
+        }
         if (successors.isEmpty() || candidate.id().inOpen(self.id(), successors.get(0).id())) {
-            suspectedUntilMillis.remove(candidate.address()); // fresh, first-hand evidence from another ring
             boolean joining = successors.isEmpty();
             adoptSuccessor(candidate, joining ? "join" : "merge");
             listener.onAction(joining ? "join" : "merge", self + " -> " + candidate);
@@ -663,7 +715,7 @@ public final class RingNode implements Protocol {
         if (index != fingerCursor) {
             return;
         }
-        fingers[index] = r.equals(self) ? null : r;
+        fingers[index] = r.equals(self) || isSuspected(r.address()) ? null : r;
         fingerCursor++;
         continueFingerRound(env);
     }

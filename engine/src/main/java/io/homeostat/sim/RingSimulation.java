@@ -131,7 +131,7 @@ public final class RingSimulation {
         long answered = 0;
         long exact = 0;
         for (Probe p : workload) {
-            if (p.done) {
+            if (p.done && !p.abandoned) {
                 issued++;
                 if (p.answered) {
                     answered++;
@@ -174,9 +174,9 @@ public final class RingSimulation {
     }
 
     private void leave(Address a) {
+        live.remove(idOf.get(a)); // first: lookups the leaver fails on its way out are abandoned, not overlay failures
         ring(a).leave(sim.node(a));
         sim.crash(a);
-        live.remove(idOf.get(a));
     }
 
     private boolean isLive(Address a) {
@@ -325,6 +325,7 @@ public final class RingSimulation {
         boolean done;
         boolean answered;
         boolean exact;
+        boolean abandoned;
         int hops;
         NodeRef responsible;
 
@@ -345,6 +346,7 @@ public final class RingSimulation {
         @Override
         public void failed(RingId k) {
             done = true;
+            abandoned = !isLive(origin);
         }
     }
 
