@@ -2,7 +2,11 @@ package io.homeostat.ring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.homeostat.replica.ReplicaManager;
+import io.homeostat.replica.ReplicaMessage;
 import io.homeostat.runtime.Address;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Key;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -12,7 +16,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Messages and timer tags must be plain values: records of primitives, strings, value records and lists of them. No
+ * Messages and timer tags must be plain values: records of primitives, strings, value records, content-compared
+ * {@link Key} and {@link Bytes}, and lists of them. No
  * enums, arrays or identity-hashed objects, whose hash codes differ between runs and would break trace digests and
  * replay.
  */
@@ -29,6 +34,13 @@ class MessageValueTest {
             checkValue(c, c.getSimpleName(), problems);
         }
         for (Class<?> c : RingNode.Tick.class.getPermittedSubclasses()) {
+            checkValue(c, c.getSimpleName(), problems);
+        }
+        assertThat(ReplicaMessage.class.getPermittedSubclasses()).hasSizeGreaterThanOrEqualTo(10);
+        for (Class<?> c : ReplicaMessage.class.getPermittedSubclasses()) {
+            checkValue(c, c.getSimpleName(), problems);
+        }
+        for (Class<?> c : ReplicaManager.ReplicaTick.class.getPermittedSubclasses()) {
             checkValue(c, c.getSimpleName(), problems);
         }
         assertThat(problems).isEmpty();
@@ -56,7 +68,7 @@ class MessageValueTest {
             return;
         }
         Class<?> c = (Class<?>) t;
-        if (LEAVES.contains(c) || c == RingId.class || c == Address.class) {
+        if (LEAVES.contains(c) || c == RingId.class || c == Address.class || c == Key.class || c == Bytes.class) {
             return;
         }
         if (!c.isRecord()) {

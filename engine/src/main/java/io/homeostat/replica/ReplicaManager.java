@@ -1,0 +1,840 @@
+package io.homeostat.replica;
+
+import io.homeostat.replica.ReplicaMessage.NotServing;
+import io.homeostat.replica.ReplicaMessage.PullReply;
+import io.homeostat.replica.ReplicaMessage.PullRequest;
+import io.homeostat.replica.ReplicaMessage.ReadReply;
+import io.homeostat.replica.ReplicaMessage.ReadRequest;
+import io.homeostat.replica.ReplicaMessage.ViewAccept;
+import io.homeostat.replica.ReplicaMessage.ViewAccepted;
+import io.homeostat.replica.ReplicaMessage.ViewInfo;
+import io.homeostat.replica.ReplicaMessage.ViewInstall;
+import io.homeostat.replica.ReplicaMessage.ViewPrepare;
+import io.homeostat.replica.ReplicaMessage.ViewPromise;
+import io.homeostat.replica.ReplicaMessage.ViewQuery;
+import io.homeostat.replica.ReplicaMessage.ViewRefused;
+import io.homeostat.replica.ReplicaMessage.WriteReply;
+import io.homeostat.replica.ReplicaMessage.WriteRequest;
+import io.homeostat.ring.LookupCallback;
+import io.homeostat.ring.NodeRef;
+import io.homeostat.ring.RingId;
+import io.homeostat.ring.RingNode;
+import io.homeostat.runtime.Address;
+import io.homeostat.runtime.Environment;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Item;
+import io.homeostat.store.Key;
+import io.homeostat.store.Storage;
+import io.homeostat.store.Tag;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Replication with consistent quorums over the ring (after CATS: Arad, Shafaat and Haridi, "CATS: Linearizability and
+ * Partition Tolerance in Scalable and Self-Organizing Key-Value Stores", SoCC 2013).
+ *
+ * <h2>Design</h2>
+ * <ul>
+ *   <li>Keys are placed symmetrically on a grid of slots ({@link Placement}); the R slots of a <em>group</em> are 1/R of
+ *   the circle apart. The ring only <em>proposes</em> who should hold a slot (the node responsible for its first
+ *   point).</li>
+ *   <li>Who holds replica i of a group is a {@link GroupView} with an epoch. A node becomes a member only through a
+ *   view change chosen by Paxos among a majority of the current view's members ({@link ViewAcceptor}), one position
+ *   at a time. A member that accepted the next view is fenced: it refuses operations of the old epoch.</li>
+ *   <li>A new member first pulls the group's data from members covering a majority of the other positions (counting
+ *   positions it already held with complete data), taking the newest tag per key; until then it does not serve. Every
+ *   acknowledged write is on a majority of positions of its view, and any majority of the others intersects that
+ *   set, so nothing acknowledged is lost across view changes.</li>
+ *   <li>Operations are multi-writer ABD (Lynch and Shvartsman 1997) on consistent quorums: a query phase collects
+ *   tags from a majority of positions <em>of one view</em>; a write then stores tag+1, and a read whose replies
+ *   disagree writes the newest value back before returning. Replies of another epoch are discarded and the operation
+ *   retries with the newer view.</li>
+ * </ul>
+ * Why two sides of a partition can never both complete operations is argued in docs/CONSISTENCY.md.
+ *
+ * <p>A pure component of the node's protocol: single-threaded, driven by messages and ticks.
+ */
+public final class ReplicaManager {
+
+    /** Timer tags. */
+    public sealed interface ReplicaTick {
+    }
+
+    record CheckTick() implements ReplicaTick {
+    }
+
+    record OpTimeout(long opId, int attempt) implements ReplicaTick {
+    }
+
+    record ProposalTimeout(int group, long proposalId) implements ReplicaTick {
+    }
+
+    /** Ask a member for state transfer again: it was not serving the view yet. */
+    record PullRetry(Pull pull) implements ReplicaTick {
+    }
+
+    /** Why an operation failed. */
+    public enum Failure { UNAVAILABLE, TIMEOUT }
+
+    /** Completion of {@link #read} and {@link #write}; runs on the node's event loop. */
+    public interface OpCallback {
+        /** The value read (null: absent), or for a write the value written. */
+        void done(Bytes value);
+
+        void failed(Failure failure, String reason);
+    }
+
+    private final ReplicaConfig config;
+    private final Placement placement;
+    private final RingNode ring;
+    private final Storage storage;
+    private final NodeRef self;
+
+    /** Groups this node is (or is becoming) a member of. */
+    private final Map<Integer, Member> members = new HashMap<>();
+    /** The newest view heard of per group, member or not. */
+    private final Map<Integer, GroupView> known = new HashMap<>();
+    private final Map<Integer, Proposal> proposals = new HashMap<>();
+    private final Map<Long, Op> ops = new HashMap<>();
+    private final Map<Long, Pull> pulls = new HashMap<>();
+    private final Map<Long, ViewSearch> searches = new HashMap<>();
+    private long nextId;
+
+    public ReplicaManager(ReplicaConfig config, RingNode ring, Storage storage) {
+        this.config = config;
+        this.placement = config.placement();
+        this.ring = ring;
+        this.storage = storage;
+        this.self = ring.self();
+    }
+
+    public Placement placement() {
+        return placement;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    public void start(Environment env) {
+        if (config.founder()) {
+            for (int g = 0; g < placement.groups(); g++) {
+                GroupView v = GroupView.founding(g, placement.replication(), self);
+                Member m = new Member(new ViewAcceptor(v));
+                m.activeIndices.addAll(indicesOf(v, self));
+                members.put(g, m);
+                known.put(g, v);
+            }
+        }
+        env.setTimer(1 + env.random().nextLong(config.checkIntervalMillis()), new CheckTick());
+    }
+
+    public void onTimer(Environment env, ReplicaTick tick) {
+        if (tick instanceof CheckTick) {
+            claimOwnedSlots(env);
+            env.setTimer(config.checkIntervalMillis(), tick);
+        } else if (tick instanceof OpTimeout t) {
+            Op op = ops.get(t.opId());
+            if (op != null && op.attempt == t.attempt()) {
+                retry(env, op, "no majority of one view answered within " + config.opTimeoutMillis() + " ms");
+            }
+        } else if (tick instanceof PullRetry r) {
+            Member m = members.get(r.pull().view().group());
+            if (m != null && m.recovering && m.acceptor.installed().equals(r.pull().view())) {
+                long id = ++nextId;
+                pulls.put(id, r.pull());
+                env.send(r.pull().from(), new PullRequest(id, r.pull().view(), null, config.pullBatchItems()));
+            }
+        } else if (tick instanceof ProposalTimeout t) {
+            Proposal p = proposals.get(t.group());
+            if (p != null && p.id == t.proposalId()) {
+                proposals.remove(t.group());
+            }
+        }
+    }
+
+    public void onMessage(Environment env, Address from, ReplicaMessage m) {
+        if (m instanceof ReadRequest r) {
+            onRead(env, from, r);
+        } else if (m instanceof ReadReply r) {
+            onReadReply(env, from, r);
+        } else if (m instanceof WriteRequest w) {
+            onWrite(env, from, w);
+        } else if (m instanceof WriteReply w) {
+            onWriteReply(env, from, w);
+        } else if (m instanceof NotServing n) {
+            onNotServing(env, n);
+        } else if (m instanceof ViewQuery q) {
+            env.send(from, new ViewInfo(q.requestId(), q.group(), bestView(q.group())));
+        } else if (m instanceof ViewInfo i) {
+            onViewInfo(env, i);
+        } else if (m instanceof ViewPrepare p) {
+            onPrepare(env, from, p);
+        } else if (m instanceof ViewPromise p) {
+            onPromise(env, from, p);
+        } else if (m instanceof ViewAccept a) {
+            onAccept(env, from, a);
+        } else if (m instanceof ViewAccepted a) {
+            onAccepted(env, from, a);
+        } else if (m instanceof ViewRefused r) {
+            onRefused(r);
+        } else if (m instanceof ViewInstall i) {
+            install(env, i.view());
+        } else if (m instanceof PullRequest p) {
+            onPullRequest(env, from, p);
+        } else if (m instanceof PullReply p) {
+            onPullReply(env, from, p);
+        }
+    }
+
+    // ------------------------------------------------------------------ read-only view (status, checkers)
+
+    /** The installed view of a group at this node, or null if it is not a member. */
+    public GroupView installedView(int group) {
+        Member m = members.get(group);
+        return m == null ? null : m.acceptor.installed();
+    }
+
+    /** True if this node serves operations of the group (member, complete data, not fenced). */
+    public boolean serving(int group) {
+        Member m = members.get(group);
+        return m != null && !m.recovering && !m.acceptor.fenced();
+    }
+
+    public int memberGroups() {
+        return members.size();
+    }
+
+    // ------------------------------------------------------------------ ownership loop (monitor, decide, act)
+
+    /** For each slot the ring says is ours but whose view does not list us there, propose a view change. */
+    private void claimOwnedSlots(Environment env) {
+        if (ring.isStopped() || (ring.predecessor() == null && !ring.successors().isEmpty())) {
+            return; // our range is unknown until stabilization gives us a predecessor
+        }
+        for (int s = 0; s < placement.slots() && proposals.size() < config.maxConcurrentProposals(); s++) {
+            if (!ring.isResponsibleFor(placement.anchor(s))) {
+                continue;
+            }
+            int g = placement.groupOfSlot(s);
+            int i = placement.indexOfSlot(s);
+            Member m = members.get(g);
+            boolean held = m != null && m.acceptor.installed().member(i).equals(self);
+            if (held || proposals.containsKey(g)) {
+                continue;
+            }
+            GroupView base = bestView(g);
+            if (base == null) {
+                searchView(env, g);
+            } else {
+                propose(env, base, i);
+            }
+        }
+        handOverLostSlots(env);
+        finishStalledViewChanges(env);
+    }
+
+    /**
+     * A member that accepted a next view which was never installed (its proposer gave up or died) stays fenced and
+     * serves nothing. After a while it completes the view change itself: Paxos re-proposes the accepted value.
+     */
+    private void finishStalledViewChanges(Environment env) {
+        long now = env.nowMillis();
+        for (Map.Entry<Integer, Member> e : new TreeMap<>(members).entrySet()) {
+            Member m = e.getValue();
+            if (!m.acceptor.fenced()) {
+                m.fencedSinceMillis = -1;
+                continue;
+            }
+            if (m.fencedSinceMillis < 0) {
+                m.fencedSinceMillis = now;
+            } else if (now - m.fencedSinceMillis > 2 * config.proposalTimeoutMillis()
+                    && !proposals.containsKey(e.getKey()) && proposals.size() < config.maxConcurrentProposals()) {
+                m.fencedSinceMillis = now;
+                proposeValue(env, m.acceptor.installed(), m.acceptor.acceptedView());
+            }
+        }
+    }
+
+    /**
+     * Handover: for each slot we hold that the ring now gives to another node (one joined before us, or we are
+     * leaving), tell that node the group's view so it can claim the slot. Rate-limited per group.
+     */
+    private void handOverLostSlots(Environment env) {
+        long now = env.nowMillis();
+        for (Map.Entry<Integer, Member> e : new TreeMap<>(members).entrySet()) {
+            Member m = e.getValue();
+            GroupView v = m.acceptor.installed();
+            if (m.recovering || now < m.nextHandoverMillis) {
+                continue;
+            }
+            for (int i = 0; i < v.replication(); i++) {
+                RingId anchor = placement.anchor(placement.slot(v.group(), i));
+                if (v.member(i).equals(self) && !ring.isResponsibleFor(anchor)) {
+                    m.nextHandoverMillis = now + 4 * config.checkIntervalMillis();
+                    ring.lookup(env, anchor, new LookupCallback() {
+                        @Override
+                        public void found(RingId key, NodeRef responsible, int hops) {
+                            if (!responsible.equals(self)) {
+                                env.send(responsible.address(), new ViewInfo(0, v.group(), bestView(v.group())));
+                            }
+                        }
+
+                        @Override
+                        public void failed(RingId key) {
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    private void propose(Environment env, GroupView base, int index) {
+        proposeValue(env, base, base.with(index, self));
+    }
+
+    /**
+     * Runs Paxos for the view after {@code base}; {@code value} is proposed unless a promise reports an accepted one.
+     */
+    private void proposeValue(Environment env, GroupView base, GroupView value) {
+        Proposal p = new Proposal(++nextId, base, value,
+                Ballot.above(maxBallotSeen(base.group()), self.address()));
+        proposals.put(base.group(), p);
+        env.setTimer(config.proposalTimeoutMillis(), new ProposalTimeout(base.group(), p.id));
+        for (NodeRef n : distinct(base)) {
+            env.send(n.address(), new ViewPrepare(base.group(), base.epoch(), p.ballot));
+        }
+    }
+
+    private Ballot maxBallotSeen(int group) {
+        Member m = members.get(group);
+        return m == null ? Ballot.ZERO : m.maxBallotSeen;
+    }
+
+    private void onPrepare(Environment env, Address from, ViewPrepare p) {
+        Member m = members.get(p.group());
+        if (m == null) {
+            return; // not a member: no vote; the proposer learns the view elsewhere
+        }
+        note(m, p.ballot());
+        ViewAcceptor.Answer a = m.acceptor.prepare(p.epoch(), p.ballot());
+        if (a instanceof ViewAcceptor.Promise pr) {
+            env.send(from, new ViewPromise(p.group(), p.epoch(), p.ballot(), pr.acceptedBallot(), pr.acceptedView()));
+        } else {
+            env.send(from, refusal(p.group(), p.epoch(), p.ballot(), m, a));
+        }
+    }
+
+    private void onAccept(Environment env, Address from, ViewAccept a) {
+        Member m = members.get(a.group());
+        if (m == null) {
+            return;
+        }
+        note(m, a.ballot());
+        ViewAcceptor.Answer ans = m.acceptor.accept(a.epoch(), a.ballot(), a.next());
+        if (ans instanceof ViewAcceptor.Accepted) {
+            env.send(from, new ViewAccepted(a.group(), a.epoch(), a.ballot()));
+        } else {
+            env.send(from, refusal(a.group(), a.epoch(), a.ballot(), m, ans));
+        }
+    }
+
+    private static ViewRefused refusal(int group, long epoch, Ballot ballot, Member m, ViewAcceptor.Answer a) {
+        Ballot promised = a instanceof ViewAcceptor.Nack n ? n.promised() : null;
+        return new ViewRefused(group, epoch, ballot, promised, m.acceptor.installed());
+    }
+
+    private static void note(Member m, Ballot b) {
+        if (b.isAbove(m.maxBallotSeen)) {
+            m.maxBallotSeen = b;
+        }
+    }
+
+    private void onPromise(Environment env, Address from, ViewPromise pr) {
+        Proposal p = proposals.get(pr.group());
+        if (p == null || !p.ballot.equals(pr.ballot()) || p.accepting) {
+            return;
+        }
+        p.promised.addAll(indicesOf(p.base, from));
+        if (pr.acceptedView() != null
+                && (p.highestAccepted == null || pr.acceptedBallot().isAbove(p.highestAccepted))) {
+            p.highestAccepted = pr.acceptedBallot();
+            p.value = pr.acceptedView();
+        }
+        if (p.promised.size() >= p.base.majority()) {
+            p.accepting = true;
+            for (NodeRef n : distinct(p.base)) {
+                env.send(n.address(), new ViewAccept(p.base.group(), p.base.epoch(), p.ballot, p.value));
+            }
+        }
+    }
+
+    private void onAccepted(Environment env, Address from, ViewAccepted a) {
+        Proposal p = proposals.get(a.group());
+        if (p == null || !p.ballot.equals(a.ballot()) || !p.accepting) {
+            return;
+        }
+        p.accepted.addAll(indicesOf(p.base, from));
+        if (p.accepted.size() >= p.base.majority()) {
+            proposals.remove(a.group());
+            GroupView chosen = p.value;
+            Set<NodeRef> tell = new LinkedHashSet<>(distinct(p.base));
+            tell.addAll(distinct(chosen));
+            for (NodeRef n : tell) {
+                if (!n.equals(self)) {
+                    env.send(n.address(), new ViewInstall(chosen));
+                }
+            }
+            install(env, chosen);
+        }
+    }
+
+    private void onRefused(ViewRefused r) {
+        learn(r.installed());
+        Proposal p = proposals.get(r.group());
+        if (p != null && p.ballot.equals(r.ballot())) {
+            proposals.remove(r.group()); // retried by the next ownership tick, with a higher ballot or newer view
+            Member m = members.get(r.group());
+            if (m != null && r.promised() != null) {
+                note(m, r.promised());
+            }
+        }
+    }
+
+    /** Installs a chosen view: joins (and starts recovering), stays, or leaves the group. */
+    private void install(Environment env, GroupView view) {
+        learn(view);
+        int g = view.group();
+        Member m = members.get(g);
+        boolean inView = view.contains(self);
+        if (m != null && view.epoch() <= m.acceptor.installed().epoch()) {
+            return;
+        }
+        if (!inView) {
+            if (m != null) {
+                members.remove(g);
+                storage.drop(g);
+            }
+            return;
+        }
+        Set<Integer> mine = indicesOf(view, self);
+        if (m == null) {
+            m = new Member(new ViewAcceptor(view));
+            members.put(g, m);
+        } else {
+            boolean contiguous = view.epoch() == m.acceptor.installed().epoch() + 1;
+            m.acceptor.install(view);
+            if (!contiguous) {
+                m.activeIndices.clear(); // we may have missed a view that removed us: our data is not complete
+            }
+            m.activeIndices.retainAll(mine);
+        }
+        if (m.activeIndices.containsAll(mine)) {
+            m.recovering = false;
+            return;
+        }
+        startRecovery(env, m, view);
+    }
+
+    private void learn(GroupView v) {
+        if (v == null) {
+            return;
+        }
+        GroupView k = known.get(v.group());
+        if (k == null || v.epoch() > k.epoch()) {
+            known.put(v.group(), v);
+        }
+    }
+
+    private GroupView bestView(int group) {
+        Member m = members.get(group);
+        GroupView k = known.get(group);
+        GroupView i = m == null ? null : m.acceptor.installed();
+        if (i == null) {
+            return k;
+        }
+        return k == null || i.epoch() >= k.epoch() ? i : k;
+    }
+
+    // ------------------------------------------------------------------ finding a view through the ring
+
+    private void searchView(Environment env, int group) {
+        for (ViewSearch s : searches.values()) {
+            if (s.group == group) {
+                return;
+            }
+        }
+        long id = ++nextId;
+        searches.put(id, new ViewSearch(group));
+        for (int i = 0; i < placement.replication(); i++) {
+            RingId anchor = placement.anchor(placement.slot(group, i));
+            ring.lookup(env, anchor, new LookupCallback() {
+                @Override
+                public void found(RingId key, NodeRef responsible, int hops) {
+                    env.send(responsible.address(), new ViewQuery(id, group));
+                }
+
+                @Override
+                public void failed(RingId key) {
+                    searches.remove(id);
+                }
+            });
+        }
+    }
+
+    private void onViewInfo(Environment env, ViewInfo info) {
+        learn(info.view());
+        ViewSearch s = searches.get(info.requestId());
+        if (s == null) {
+            return;
+        }
+        s.replies++;
+        if (info.view() == null) {
+            if (s.replies >= placement.replication()) {
+                searches.remove(info.requestId());
+            }
+            return;
+        }
+        searches.remove(info.requestId());
+        for (Op op : new ArrayList<>(ops.values())) {
+            if (op.group == info.group() && op.view == null && info.view() != null) {
+                op.view = info.view();
+                query(env, op);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ state transfer
+
+    private void startRecovery(Environment env, Member m, GroupView view) {
+        if (config.serveBeforeRecoveryForTest()) {
+            m.recovering = false; // planted bug: serve with whatever (possibly no) data we have
+            m.activeIndices.addAll(indicesOf(view, self));
+            return;
+        }
+        m.recovering = true;
+        m.covered.clear();
+        m.covered.addAll(m.activeIndices);
+        for (NodeRef n : distinct(view)) {
+            if (!n.equals(self)) {
+                long id = ++nextId;
+                pulls.put(id, new Pull(view, n.address()));
+                env.send(n.address(), new PullRequest(id, view, null, config.pullBatchItems()));
+            }
+        }
+    }
+
+    private void onPullRequest(Environment env, Address from, PullRequest p) {
+        int g = p.view().group();
+        Member m = members.get(g);
+        if (m != null && p.view().epoch() > m.acceptor.installed().epoch()) {
+            install(env, p.view());
+            m = members.get(g);
+        }
+        if (m == null || m.recovering || m.acceptor.installed().epoch() != p.view().epoch()) {
+            env.send(from, new NotServing(p.requestId(), g, m == null ? bestView(g) : m.acceptor.installed()));
+            return;
+        }
+        List<Item> items = storage.scan(g, p.after(), p.max());
+        env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, items.size() < p.max()));
+    }
+
+    private void onPullReply(Environment env, Address from, PullReply r) {
+        Pull pull = pulls.get(r.requestId());
+        Member m = members.get(r.group());
+        if (pull == null || m == null || !m.recovering || m.acceptor.installed().epoch() != r.epoch()) {
+            pulls.remove(r.requestId());
+            return;
+        }
+        for (Item i : r.items()) {
+            storage.putIfNewer(r.group(), i);
+        }
+        pulls.remove(r.requestId());
+        if (!r.last()) {
+            long id = ++nextId;
+            pulls.put(id, pull);
+            Key after = r.items().get(r.items().size() - 1).key();
+            env.send(from, new PullRequest(id, pull.view, after, config.pullBatchItems()));
+            return;
+        }
+        GroupView v = m.acceptor.installed();
+        m.covered.addAll(indicesOf(v, from));
+        Set<Integer> others = new TreeSet<>(m.covered);
+        others.removeAll(newIndices(m, v));
+        if (others.size() >= v.majority() || coversAllOthers(m, v)) {
+            m.recovering = false;
+            m.activeIndices.addAll(indicesOf(v, self));
+        }
+    }
+
+    /** Indices this node holds in {@code v} that it did not already hold with complete data. */
+    private Set<Integer> newIndices(Member m, GroupView v) {
+        Set<Integer> mine = indicesOf(v, self);
+        mine.removeAll(m.activeIndices);
+        return mine;
+    }
+
+    /** When this node holds so many positions that the others are fewer than a majority, it needs all of them. */
+    private boolean coversAllOthers(Member m, GroupView v) {
+        Set<Integer> others = new TreeSet<>();
+        for (int i = 0; i < v.replication(); i++) {
+            if (!v.member(i).equals(self)) {
+                others.add(i);
+            }
+        }
+        return others.size() + m.activeIndices.size() < v.majority() ? false : m.covered.containsAll(others);
+    }
+
+    // ------------------------------------------------------------------ serving operations
+
+    private Member servingMember(int group, long epoch) {
+        Member m = members.get(group);
+        if (m == null || m.recovering || m.acceptor.fenced() || m.acceptor.installed().epoch() != epoch) {
+            return null;
+        }
+        return m;
+    }
+
+    private void onRead(Environment env, Address from, ReadRequest r) {
+        Member m = servingMember(r.group(), r.epoch());
+        if (m == null) {
+            env.send(from, new NotServing(r.requestId(), r.group(), bestView(r.group())));
+            return;
+        }
+        Item i = storage.get(r.group(), r.key());
+        env.send(from, new ReadReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
+                i == null ? null : i.value()));
+    }
+
+    private void onWrite(Environment env, Address from, WriteRequest w) {
+        Member m = servingMember(w.group(), w.epoch());
+        if (m == null) {
+            env.send(from, new NotServing(w.requestId(), w.group(), bestView(w.group())));
+            return;
+        }
+        storage.putIfNewer(w.group(), w.item());
+        env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch()));
+    }
+
+    // ------------------------------------------------------------------ coordinating operations
+
+    /** Linearizable read of {@code key}. */
+    public void read(Environment env, Key key, OpCallback callback) {
+        start(env, new Op(++nextId, key, group(key), false, null, callback));
+    }
+
+    /** Linearizable write; a null value deletes. */
+    public void write(Environment env, Key key, Bytes value, OpCallback callback) {
+        start(env, new Op(++nextId, key, group(key), true, value, callback));
+    }
+
+    public int group(Key key) {
+        return placement.groupOf(RingId.ofKey(key.toBytes()));
+    }
+
+    private void start(Environment env, Op op) {
+        ops.put(op.id, op);
+        op.view = bestView(op.group);
+        env.setTimer(config.opTimeoutMillis(), new OpTimeout(op.id, op.attempt));
+        if (op.view == null) {
+            searchView(env, op.group);
+            return;
+        }
+        query(env, op);
+    }
+
+    private void query(Environment env, Op op) {
+        op.phase = Phase.QUERY;
+        op.replied.clear();
+        op.maxTag = null;
+        op.maxValue = null;
+        op.agree = true;
+        for (NodeRef n : distinct(op.view)) {
+            env.send(n.address(), new ReadRequest(op.id, op.group, op.view.epoch(), op.key));
+        }
+    }
+
+    private void onReadReply(Environment env, Address from, ReadReply r) {
+        Op op = ops.get(r.requestId());
+        if (op == null || op.phase != Phase.QUERY || op.view.epoch() != r.epoch()) {
+            return;
+        }
+        if (op.maxTag != null && !op.maxTag.equals(r.tag())) {
+            op.agree = false;
+        }
+        if (op.maxTag == null || r.tag().isAfter(op.maxTag)) {
+            op.maxTag = r.tag();
+            op.maxValue = r.value();
+        }
+        op.replied.addAll(indicesOf(op.view, from));
+        if (op.replied.size() < op.view.majority()) {
+            return;
+        }
+        if (!op.write && op.agree) {
+            finish(op).done(op.maxValue);
+            return;
+        }
+        Item item = op.write ? new Item(op.key, op.maxTag.next(self.address(), op.id), op.value)
+                : new Item(op.key, op.maxTag, op.maxValue);
+        op.phase = Phase.UPDATE;
+        op.written = item;
+        op.replied.clear();
+        for (NodeRef n : distinct(op.view)) {
+            env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), item));
+        }
+    }
+
+    private void onWriteReply(Environment env, Address from, WriteReply w) {
+        Op op = ops.get(w.requestId());
+        if (op == null || op.phase != Phase.UPDATE || op.view.epoch() != w.epoch()) {
+            return;
+        }
+        op.replied.addAll(indicesOf(op.view, from));
+        if (op.replied.size() >= op.view.majority()) {
+            finish(op).done(op.written.value());
+        }
+    }
+
+    private void onNotServing(Environment env, NotServing n) {
+        learn(n.installed());
+        Pull pull = pulls.remove(n.requestId());
+        if (pull != null) {
+            env.setTimer(config.checkIntervalMillis(), new PullRetry(pull));
+            return;
+        }
+        Op op = ops.get(n.requestId());
+        if (op == null || op.view == null) {
+            return;
+        }
+        GroupView newer = bestView(op.group);
+        if (newer != null && newer.epoch() > op.view.epoch()) {
+            retry(env, op, "view changed");
+        }
+    }
+
+    private void retry(Environment env, Op op, String reason) {
+        if (op.attempt + 1 >= config.opMaxAttempts()) {
+            finish(op).failed(Failure.UNAVAILABLE, "group " + op.group + " of key " + op.key + ": " + reason
+                    + " (after " + config.opMaxAttempts() + " attempts; view " + op.view + ")");
+            return;
+        }
+        op.attempt++;
+        op.view = bestView(op.group);
+        env.setTimer(config.opTimeoutMillis(), new OpTimeout(op.id, op.attempt));
+        if (op.view == null) {
+            searchView(env, op.group);
+        } else if (op.phase == Phase.UPDATE && op.write) {
+            // the write's tag was chosen: finish storing that same item in the newer view
+            op.replied.clear();
+            for (NodeRef n : distinct(op.view)) {
+                env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), op.written));
+            }
+        } else {
+            query(env, op);
+        }
+    }
+
+    private OpCallback finish(Op op) {
+        ops.remove(op.id);
+        return op.callback;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static List<NodeRef> distinct(GroupView v) {
+        return new ArrayList<>(new LinkedHashSet<>(v.members()));
+    }
+
+    private static Set<Integer> indicesOf(GroupView v, NodeRef n) {
+        return indicesOf(v, n.address());
+    }
+
+    private static Set<Integer> indicesOf(GroupView v, Address a) {
+        Set<Integer> out = new TreeSet<>();
+        for (int i = 0; i < v.replication(); i++) {
+            if (v.member(i).address().equals(a)) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private enum Phase { QUERY, UPDATE }
+
+    /** This node's membership of one group. */
+    private static final class Member {
+        final ViewAcceptor acceptor;
+        /** Positions held with complete data. */
+        final Set<Integer> activeIndices = new TreeSet<>();
+        /** Positions whose data the current recovery has pulled (or already held). */
+        final Set<Integer> covered = new TreeSet<>();
+        boolean recovering;
+        Ballot maxBallotSeen = Ballot.ZERO;
+        long nextHandoverMillis;
+        long fencedSinceMillis = -1;
+
+        Member(ViewAcceptor acceptor) {
+            this.acceptor = acceptor;
+        }
+    }
+
+    private static final class Proposal {
+        final long id;
+        final GroupView base;
+        final Ballot ballot;
+        final Set<Integer> promised = new TreeSet<>();
+        final Set<Integer> accepted = new TreeSet<>();
+        Ballot highestAccepted;
+        GroupView value;
+        boolean accepting;
+
+        Proposal(long id, GroupView base, GroupView value, Ballot ballot) {
+            this.id = id;
+            this.base = base;
+            this.value = value;
+            this.ballot = ballot;
+        }
+    }
+
+    record Pull(GroupView view, Address from) {
+    }
+
+    private static final class ViewSearch {
+        final int group;
+        int replies;
+
+        ViewSearch(int group) {
+            this.group = group;
+        }
+    }
+
+    private static final class Op {
+        final long id;
+        final Key key;
+        final int group;
+        final boolean write;
+        final Bytes value;
+        final OpCallback callback;
+        GroupView view;
+        Phase phase = Phase.QUERY;
+        int attempt;
+        final Set<Integer> replied = new TreeSet<>();
+        Tag maxTag;
+        Bytes maxValue;
+        boolean agree;
+        Item written;
+
+        Op(long id, Key key, int group, boolean write, Bytes value, OpCallback callback) {
+            this.id = id;
+            this.key = key;
+            this.group = group;
+            this.write = write;
+            this.value = value;
+            this.callback = callback;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.homeostat.replica;
+
+import io.homeostat.runtime.Message;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Item;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import java.util.List;
+
+/** Every message of the replication layer: views, view changes, state transfer and quorum operations. */
+public sealed interface ReplicaMessage extends Message {
+
+    /** "Which view of this group do you know?" */
+    record ViewQuery(long requestId, int group) implements ReplicaMessage {
+    }
+
+    /** The answer to {@link ViewQuery}; {@code view} is null if the sender knows none. */
+    record ViewInfo(long requestId, int group, GroupView view) implements ReplicaMessage {
+    }
+
+    /** Paxos phase 1 for the view that follows {@code epoch}. */
+    record ViewPrepare(int group, long epoch, Ballot ballot) implements ReplicaMessage {
+    }
+
+    record ViewPromise(int group, long epoch, Ballot ballot, Ballot acceptedBallot, GroupView acceptedView)
+            implements ReplicaMessage {
+    }
+
+    /** Paxos phase 2: accept {@code next} as the view after {@code epoch}. */
+    record ViewAccept(int group, long epoch, Ballot ballot, GroupView next) implements ReplicaMessage {
+    }
+
+    record ViewAccepted(int group, long epoch, Ballot ballot) implements ReplicaMessage {
+    }
+
+    /** A prepare or accept was refused: a higher ballot was promised, or the sender's epoch is stale. */
+    record ViewRefused(int group, long epoch, Ballot ballot, Ballot promised, GroupView installed)
+            implements ReplicaMessage {
+    }
+
+    /** A chosen view: install it. */
+    record ViewInstall(GroupView view) implements ReplicaMessage {
+    }
+
+    /** State transfer to a new member of {@code view}: items of the group after {@code after}, at most {@code max}. */
+    record PullRequest(long requestId, GroupView view, Key after, int max) implements ReplicaMessage {
+    }
+
+    record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last) implements ReplicaMessage {
+        public PullReply {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** Quorum read, phase 1 of every operation. */
+    record ReadRequest(long requestId, int group, long epoch, Key key) implements ReplicaMessage {
+    }
+
+    /** {@code tag} is {@link Tag#ZERO} and {@code value} null when the key was never written. */
+    record ReadReply(long requestId, int group, long epoch, Tag tag, Bytes value) implements ReplicaMessage {
+    }
+
+    /** Quorum write (or write-back): store {@code item} if its tag is newer. */
+    record WriteRequest(long requestId, int group, long epoch, Item item) implements ReplicaMessage {
+    }
+
+    record WriteReply(long requestId, int group, long epoch) implements ReplicaMessage {
+    }
+
+    /** The receiver will not serve this request at that epoch; {@code installed} is its view (null if none). */
+    record NotServing(long requestId, int group, GroupView installed) implements ReplicaMessage {
+    }
+}
