@@ -75,6 +75,10 @@ public final class ReplicaManager {
     record ProposalTimeout(int group, long proposalId) implements ReplicaTick {
     }
 
+    /** A view search that got no useful answer in time: forget it so the next tick may search again. */
+    record SearchTimeout(long searchId) implements ReplicaTick {
+    }
+
     /** Ask a member for state transfer again: it was not serving the view yet. */
     record PullRetry(Pull pull) implements ReplicaTick {
     }
@@ -95,6 +99,8 @@ public final class ReplicaManager {
     private final RingNode ring;
     private final Storage storage;
     private final NodeRef self;
+    /** How many ownership-loop periods a removed member keeps its frozen data for the new member. */
+    private static final int RETIRED_RETENTION_CHECKS = 120;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -104,6 +110,10 @@ public final class ReplicaManager {
     private final Map<Long, Op> ops = new HashMap<>();
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
+    /** The highest view-change ballot seen per group. */
+    private final Map<Integer, Ballot> ballotsSeen = new HashMap<>();
+    /** Groups this node was just removed from: their data stays, frozen, as a source for the new member. */
+    private final Map<Integer, Retired> retired = new HashMap<>();
     private long nextId;
 
     public ReplicaManager(ReplicaConfig config, RingNode ring, Storage storage) {
@@ -142,6 +152,8 @@ public final class ReplicaManager {
             if (op != null && op.attempt == t.attempt()) {
                 retry(env, op, "no majority of one view answered within " + config.opTimeoutMillis() + " ms");
             }
+        } else if (tick instanceof SearchTimeout t) {
+            searches.remove(t.searchId());
         } else if (tick instanceof PullRetry r) {
             Member m = members.get(r.pull().view().group());
             if (m != null && m.recovering && m.acceptor.installed().equals(r.pull().view())) {
@@ -153,6 +165,9 @@ public final class ReplicaManager {
             Proposal p = proposals.get(t.group());
             if (p != null && p.id == t.proposalId()) {
                 proposals.remove(t.group());
+                if (p.promised.size() < p.base.majority()) {
+                    searchView(env, t.group()); // the members we know did not answer: our view may be stale
+                }
             }
         }
     }
@@ -209,6 +224,11 @@ public final class ReplicaManager {
         return members.size();
     }
 
+    /** True if this node keeps the frozen data of a group it was just removed from (a state-transfer source). */
+    public boolean holdsHandoffData(int group) {
+        return retired.containsKey(group);
+    }
+
     // ------------------------------------------------------------------ ownership loop (monitor, decide, act)
 
     /** For each slot the ring says is ours but whose view does not list us there, propose a view change. */
@@ -236,6 +256,15 @@ public final class ReplicaManager {
         }
         handOverLostSlots(env);
         finishStalledViewChanges(env);
+        long now = env.nowMillis();
+        for (Integer g : new TreeSet<>(retired.keySet())) {
+            if (retired.get(g).expiresAtMillis() <= now) {
+                retired.remove(g);
+                if (!members.containsKey(g)) {
+                    storage.drop(g);
+                }
+            }
+        }
     }
 
     /**
@@ -311,8 +340,7 @@ public final class ReplicaManager {
     }
 
     private Ballot maxBallotSeen(int group) {
-        Member m = members.get(group);
-        return m == null ? Ballot.ZERO : m.maxBallotSeen;
+        return ballotsSeen.getOrDefault(group, Ballot.ZERO);
     }
 
     private void onPrepare(Environment env, Address from, ViewPrepare p) {
@@ -320,7 +348,7 @@ public final class ReplicaManager {
         if (m == null) {
             return; // not a member: no vote; the proposer learns the view elsewhere
         }
-        note(m, p.ballot());
+        note(p.group(), p.ballot());
         ViewAcceptor.Answer a = m.acceptor.prepare(p.epoch(), p.ballot());
         if (a instanceof ViewAcceptor.Promise pr) {
             env.send(from, new ViewPromise(p.group(), p.epoch(), p.ballot(), pr.acceptedBallot(), pr.acceptedView()));
@@ -334,7 +362,7 @@ public final class ReplicaManager {
         if (m == null) {
             return;
         }
-        note(m, a.ballot());
+        note(a.group(), a.ballot());
         ViewAcceptor.Answer ans = m.acceptor.accept(a.epoch(), a.ballot(), a.next());
         if (ans instanceof ViewAcceptor.Accepted) {
             env.send(from, new ViewAccepted(a.group(), a.epoch(), a.ballot()));
@@ -348,9 +376,10 @@ public final class ReplicaManager {
         return new ViewRefused(group, epoch, ballot, promised, m.acceptor.installed());
     }
 
-    private static void note(Member m, Ballot b) {
-        if (b.isAbove(m.maxBallotSeen)) {
-            m.maxBallotSeen = b;
+    /** Remembers the highest ballot seen for a group, member or not, so our next proposal can outbid it. */
+    private void note(int group, Ballot b) {
+        if (b != null && b.isAbove(maxBallotSeen(group))) {
+            ballotsSeen.put(group, b);
         }
     }
 
@@ -398,15 +427,13 @@ public final class ReplicaManager {
         Proposal p = proposals.get(r.group());
         if (p != null && p.ballot.equals(r.ballot())) {
             proposals.remove(r.group()); // retried by the next ownership tick, with a higher ballot or newer view
-            Member m = members.get(r.group());
-            if (m != null && r.promised() != null) {
-                note(m, r.promised());
-            }
+            note(r.group(), r.promised());
         }
     }
 
     /** Installs a chosen view: joins (and starts recovering), stays, or leaves the group. */
     private void install(Environment env, GroupView view) {
+        GroupView previous = bestView(view.group());
         learn(view);
         int g = view.group();
         Member m = members.get(g);
@@ -417,12 +444,19 @@ public final class ReplicaManager {
         if (!inView) {
             if (m != null) {
                 members.remove(g);
-                storage.drop(g);
+                if (!m.recovering && !m.activeIndices.isEmpty()) {
+                    // keep the frozen data a while: the new member may need it if another replica fails meanwhile
+                    retired.put(g, new Retired(view.epoch(), new TreeSet<>(m.activeIndices),
+                            env.nowMillis() + RETIRED_RETENTION_CHECKS * config.checkIntervalMillis()));
+                } else {
+                    storage.drop(g);
+                }
             }
             return;
         }
         Set<Integer> mine = indicesOf(view, self);
         if (m == null) {
+            retired.remove(g); // re-added: what we kept is only a starting point
             m = new Member(new ViewAcceptor(view));
             members.put(g, m);
         } else {
@@ -431,13 +465,18 @@ public final class ReplicaManager {
             if (!contiguous) {
                 m.activeIndices.clear(); // we may have missed a view that removed us: our data is not complete
             }
+            for (int i : m.activeIndices) {
+                if (!mine.contains(i)) {
+                    m.handedOver.add(i); // complete up to now; the new holder may pull it from us
+                }
+            }
             m.activeIndices.retainAll(mine);
         }
         if (m.activeIndices.containsAll(mine)) {
             m.recovering = false;
             return;
         }
-        startRecovery(env, m, view);
+        startRecovery(env, m, view, previous);
     }
 
     private void learn(GroupView v) {
@@ -470,6 +509,7 @@ public final class ReplicaManager {
         }
         long id = ++nextId;
         searches.put(id, new ViewSearch(group));
+        env.setTimer(config.proposalTimeoutMillis(), new SearchTimeout(id));
         for (int i = 0; i < placement.replication(); i++) {
             RingId anchor = placement.anchor(placement.slot(group, i));
             ring.lookup(env, anchor, new LookupCallback() {
@@ -510,7 +550,7 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ state transfer
 
-    private void startRecovery(Environment env, Member m, GroupView view) {
+    private void startRecovery(Environment env, Member m, GroupView view, GroupView previous) {
         if (config.serveBeforeRecoveryForTest()) {
             m.recovering = false; // planted bug: serve with whatever (possibly no) data we have
             m.activeIndices.addAll(indicesOf(view, self));
@@ -519,12 +559,36 @@ public final class ReplicaManager {
         m.recovering = true;
         m.covered.clear();
         m.covered.addAll(m.activeIndices);
-        for (NodeRef n : distinct(view)) {
+        m.handoffSources.clear();
+        Set<NodeRef> sources = new LinkedHashSet<>(distinct(view));
+        if (previous != null && previous.epoch() == view.epoch() - 1) {
+            // the member we just replaced still has its data, frozen since it left the view; for the positions that
+            // moved from it to us nobody has acknowledged a write since, so its copy is as good as any
+            for (int i : indicesOf(view, self)) {
+                if (!m.activeIndices.contains(i) && !previous.member(i).equals(self)) {
+                    sources.add(previous.member(i));
+                    m.handoffSources.computeIfAbsent(previous.member(i).address(), k -> new TreeSet<>()).add(i);
+                }
+            }
+        }
+        for (NodeRef n : sources) {
             if (!n.equals(self)) {
                 long id = ++nextId;
                 pulls.put(id, new Pull(view, n.address()));
                 env.send(n.address(), new PullRequest(id, view, null, config.pullBatchItems()));
             }
+        }
+        checkRecovered(m, view); // positions we already held with complete data may suffice on their own
+    }
+
+    /**
+     * Recovered once the data merged here covers a majority of positions: every acknowledged write is on a majority
+     * of positions of its view, so any majority of positions includes one that has it.
+     */
+    private void checkRecovered(Member m, GroupView v) {
+        if (m.covered.size() >= v.majority()) {
+            m.recovering = false;
+            m.activeIndices.addAll(indicesOf(v, self));
         }
     }
 
@@ -535,12 +599,20 @@ public final class ReplicaManager {
             install(env, p.view());
             m = members.get(g);
         }
-        if (m == null || m.recovering || m.acceptor.installed().epoch() != p.view().epoch()) {
+        Set<Integer> covered;
+        Retired r = retired.get(g);
+        if (m != null && !m.recovering && m.acceptor.installed().epoch() == p.view().epoch()) {
+            covered = indicesOf(m.acceptor.installed(), self);
+            covered.addAll(m.handedOver);
+        } else if (m == null && r != null && p.view().epoch() >= r.removedAtEpoch()) {
+            covered = r.indices();
+        } else {
             env.send(from, new NotServing(p.requestId(), g, m == null ? bestView(g) : m.acceptor.installed()));
             return;
         }
         List<Item> items = storage.scan(g, p.after(), p.max());
-        env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, items.size() < p.max()));
+        env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, items.size() < p.max(),
+                new ArrayList<>(covered)));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {
@@ -562,31 +634,12 @@ public final class ReplicaManager {
             return;
         }
         GroupView v = m.acceptor.installed();
-        m.covered.addAll(indicesOf(v, from));
-        Set<Integer> others = new TreeSet<>(m.covered);
-        others.removeAll(newIndices(m, v));
-        if (others.size() >= v.majority() || coversAllOthers(m, v)) {
-            m.recovering = false;
-            m.activeIndices.addAll(indicesOf(v, self));
-        }
-    }
-
-    /** Indices this node holds in {@code v} that it did not already hold with complete data. */
-    private Set<Integer> newIndices(Member m, GroupView v) {
-        Set<Integer> mine = indicesOf(v, self);
-        mine.removeAll(m.activeIndices);
-        return mine;
-    }
-
-    /** When this node holds so many positions that the others are fewer than a majority, it needs all of them. */
-    private boolean coversAllOthers(Member m, GroupView v) {
-        Set<Integer> others = new TreeSet<>();
-        for (int i = 0; i < v.replication(); i++) {
-            if (!v.member(i).equals(self)) {
-                others.add(i);
-            }
-        }
-        return others.size() + m.activeIndices.size() < v.majority() ? false : m.covered.containsAll(others);
+        Set<Integer> vouched = new TreeSet<>(r.covered());
+        Set<Integer> allowed = new TreeSet<>(indicesOf(v, from));
+        allowed.addAll(m.handoffSources.getOrDefault(from, Set.of()));
+        vouched.retainAll(allowed);
+        m.covered.addAll(vouched);
+        checkRecovered(m, v);
     }
 
     // ------------------------------------------------------------------ serving operations
@@ -772,8 +825,11 @@ public final class ReplicaManager {
         final Set<Integer> activeIndices = new TreeSet<>();
         /** Positions whose data the current recovery has pulled (or already held). */
         final Set<Integer> covered = new TreeSet<>();
+        /** Positions we held with complete data and that moved to another member since. */
+        final Set<Integer> handedOver = new TreeSet<>();
+        /** Replaced members we may pull from, and for which of our new positions their frozen copy counts. */
+        final Map<Address, Set<Integer>> handoffSources = new HashMap<>();
         boolean recovering;
-        Ballot maxBallotSeen = Ballot.ZERO;
         long nextHandoverMillis;
         long fencedSinceMillis = -1;
 
@@ -801,6 +857,10 @@ public final class ReplicaManager {
     }
 
     record Pull(GroupView view, Address from) {
+    }
+
+    /** Data kept after removal from a group, as a state-transfer source. */
+    private record Retired(long removedAtEpoch, Set<Integer> indices, long expiresAtMillis) {
     }
 
     private static final class ViewSearch {

@@ -46,9 +46,15 @@ public sealed interface ReplicaMessage extends Message {
     record PullRequest(long requestId, GroupView view, Key after, int max) implements ReplicaMessage {
     }
 
-    record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last) implements ReplicaMessage {
+    /**
+     * A batch of a group's items. {@code covered} names the replica positions whose complete data the sender holds: its
+     * own positions in the view, or, for a member that was just replaced, the positions it held until then.
+     */
+    record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered)
+            implements ReplicaMessage {
         public PullReply {
             items = List.copyOf(items);
+            covered = List.copyOf(covered);
         }
     }
 

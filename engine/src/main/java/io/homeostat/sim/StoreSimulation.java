@@ -32,6 +32,9 @@ public final class StoreSimulation {
     private static final long SECOND = 1_000_000;
     private static final int COLD_KEYS = 32;
 
+    /** The store scenarios. */
+    public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-crash", "kv-partition", "kv-churn");
+
     /** What a run observed. */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,
@@ -105,6 +108,9 @@ public final class StoreSimulation {
             start(a);
         }
         boolean resettled = sim.runUntil(this::settled, SECOND, sim.nowMicros() + 120 * SECOND);
+        if (!resettled) {
+            say("liveness: groups did not settle after the heal: %s", unsettled);
+        }
         sim.runUntil(() -> pending.stream().allMatch(p -> p.done), SECOND, sim.nowMicros() + 30 * SECOND);
         // every key read once more after the heal: an acknowledged write that was lost shows up here
         for (int k = 0; k < 8; k++) {
@@ -154,14 +160,109 @@ public final class StoreSimulation {
                 sim.network().partition(groups);
                 say("fault: partition");
             });
+            case "kv-churn" -> {
+                for (long t = 1; t < 20; t++) {
+                    sim.at(t0 + t * SECOND, this::churnOnce);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown store scenario '" + scenario
-                    + "'; known: kv-nofault, kv-crash, kv-partition");
+                    + "'; known: " + String.join(", ", SCENARIOS));
         }
     }
 
+    /** One churn step: a join, a graceful leave, a crash, or a restart; at most one node is down at a time. */
+    private void churnOnce() {
+        double r = sim.random().nextDouble();
+        if (!crashed.isEmpty()) {
+            restartAll();
+        } else if (r < 0.4) {
+            Address a = addNode(false);
+            start(a);
+            say("churn: %s joins", a);
+        } else if (r < 0.7 && live.size() > nodeCount / 2) {
+            // a leave re-replicates from the remaining members like a crash, so it obeys the same failure model
+            List<Address> all = new ArrayList<>();
+            for (Address a : live.values()) {
+                if (safeToCrash(a)) {
+                    all.add(a);
+                }
+            }
+            if (all.isEmpty()) {
+                return;
+            }
+            Address a = all.get(sim.random().nextInt(all.size()));
+            live.remove(idOf.get(a));
+            node(a).leave(sim.node(a));
+            sim.crash(a);
+            say("churn: %s leaves", a);
+        } else if (live.size() > nodeCount / 2) {
+            crashRandom();
+        }
+    }
+
+    /**
+     * The failure model allows at most a minority of each group's replicas down at once: a victim must hold at most
+     * one replica of every group it is in, and every other member of those groups must be up and serving.
+     */
+    private boolean safeToCrash(Address victim) {
+        ReplicaManager r = node(victim).replicas();
+        for (int g = 0; g < placement.groups(); g++) {
+            GroupView v = r.installedView(g);
+            if (v == null) {
+                if (r.holdsHandoffData(g) && !groupServing(g)) {
+                    return false; // a new member may still need the copy this node was replaced with
+                }
+                continue;
+            }
+            int held = 0;
+            for (int i = 0; i < v.replication(); i++) {
+                Address m = v.member(i).address();
+                if (m.equals(victim)) {
+                    held++;
+                } else if (!live.containsValue(m) || !node(m).replicas().serving(g)) {
+                    return false;
+                }
+            }
+            if (held > placement.replication() - placement.majority()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every member of the group's newest view is up and serving. */
+    private boolean groupServing(int g) {
+        GroupView newest = null;
+        for (Address a : live.values()) {
+            GroupView v = node(a).replicas().installedView(g);
+            if (v != null && (newest == null || v.epoch() > newest.epoch())) {
+                newest = v;
+            }
+        }
+        if (newest == null) {
+            return false;
+        }
+        for (int i = 0; i < newest.replication(); i++) {
+            Address m = newest.member(i).address();
+            if (!live.containsValue(m) || !node(m).replicas().serving(g)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void crashRandom() {
-        List<Address> all = new ArrayList<>(live.values());
-        Address a = all.get(1 + sim.random().nextInt(all.size() - 1));
+        List<Address> all = new ArrayList<>();
+        for (Address a : live.values()) {
+            if (safeToCrash(a)) {
+                all.add(a);
+            }
+        }
+        if (all.isEmpty()) {
+            say("fault: no node can crash without taking a majority of some group down; skipped");
+            return;
+        }
+        Address a = all.get(sim.random().nextInt(all.size()));
         sim.crash(a);
         live.remove(idOf.get(a));
         crashed.add(a);
@@ -185,9 +286,32 @@ public final class StoreSimulation {
             GroupView v = r.installedView(placement.groupOfSlot(s));
             if (v == null || !v.member(placement.indexOfSlot(s)).address().equals(owner)
                     || !r.serving(placement.groupOfSlot(s))) {
+                StringBuilder why = new StringBuilder();
+                if (v != null) {
+                    for (int i = 0; i < v.replication(); i++) {
+                        Address m = v.member(i).address();
+                        boolean up = live.containsValue(m);
+                        why.append(' ').append(m).append(up ? "" : "(down)");
+                        if (up) {
+                            GroupView mv = node(m).replicas().installedView(v.group());
+                            why.append("(epoch ").append(mv == null ? "-" : mv.epoch()).append(", serving ")
+                                    .append(node(m).replicas().serving(v.group())).append(')');
+                        }
+                    }
+                }
+                if (v == null) {
+                    for (Address o : live.values()) {
+                        GroupView ov = node(o).replicas().installedView(placement.groupOfSlot(s));
+                        if (ov != null) {
+                            why.append(' ').append(o).append(" has ").append(ov).append(" serving ")
+                                    .append(node(o).replicas().serving(placement.groupOfSlot(s))).append(';');
+                        }
+                    }
+                }
                 unsettled = "slot " + s + " (group " + placement.groupOfSlot(s) + ", replica "
                         + placement.indexOfSlot(s) + "): ring owner " + owner + ", its view " + v + ", serving "
-                        + r.serving(placement.groupOfSlot(s));
+                        + r.serving(placement.groupOfSlot(s)) + "; owner ring " + node(owner).ring()
+                        + " responsible " + node(owner).ring().isResponsibleFor(anchor) + "; members:" + why;
                 return false;
             }
         }
