@@ -1,0 +1,76 @@
+package io.homeostat.txn;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The acceptors of Paxos Commit (Gray and Lamport, "Consensus on Transaction Commit", ACM TODS 2006): one Paxos
+ * instance per (transaction, item, replica position), whose value is that replica's vote.
+ *
+ * <p>Ballot 0 belongs to the replica itself: its vote arrives as a phase-2a message at ballot 0, the fast path. A
+ * transaction manager that takes over runs phase 1 at a higher ballot, learns what was accepted, and proposes abort
+ * for instances with nothing accepted. Because every manager decides from the values chosen in these instances, two
+ * managers (one falsely suspected) can never decide differently. Pure state.
+ */
+public final class CommitAcceptor {
+
+    /** One instance's acceptor state. {@code acceptedBallot} is -1 while nothing was accepted. */
+    public record State(long promised, long acceptedBallot, boolean acceptedPrepared) {
+        static final State EMPTY = new State(0, -1, false);
+
+        public boolean hasAccepted() {
+            return acceptedBallot >= 0;
+        }
+    }
+
+    /** An instance: the vote of replica {@code position} of {@code item} in transaction {@code tx}. */
+    public record Instance(TxId tx, io.homeostat.store.Key item, int position) {
+    }
+
+    private final Map<Instance, State> instances = new HashMap<>();
+
+    public State state(Instance i) {
+        return instances.getOrDefault(i, State.EMPTY);
+    }
+
+    /** Phase 2a at ballot 0 from the replica itself. Returns true if accepted. */
+    public boolean acceptVote(Instance i, boolean prepared) {
+        return accept(i, 0, prepared);
+    }
+
+    /** Phase 1b: promise {@code ballot} (> 0) and report what was accepted; null if a higher ballot was promised. */
+    public State prepare(Instance i, long ballot) {
+        if (ballot <= 0) {
+            throw new IllegalArgumentException("ballot 0 belongs to the replica; takeover ballots are > 0");
+        }
+        State s = state(i);
+        if (ballot <= s.promised()) {
+            return null;
+        }
+        State n = new State(ballot, s.acceptedBallot(), s.acceptedPrepared());
+        instances.put(i, n);
+        return n;
+    }
+
+    /** Phase 2b: accept ({@code ballot}, value) unless a higher ballot was promised. */
+    public boolean accept(Instance i, long ballot, boolean prepared) {
+        State s = state(i);
+        if (ballot < s.promised()) {
+            return false;
+        }
+        if (s.acceptedBallot() == ballot && s.acceptedPrepared() != prepared) {
+            throw new IllegalStateException("two values at ballot " + ballot + " for " + i);
+        }
+        instances.put(i, new State(ballot, ballot, prepared));
+        return true;
+    }
+
+    /** Forgets a decided transaction's instances. */
+    public void forget(TxId tx) {
+        instances.keySet().removeIf(i -> i.tx().equals(tx));
+    }
+
+    public int size() {
+        return instances.size();
+    }
+}
