@@ -3,8 +3,8 @@ package io.homeostat.store;
 import java.util.Arrays;
 import java.util.HexFormat;
 
-/** An immutable value: bytes compared by content. */
-public final class Bytes {
+/** An immutable value: bytes compared by content, ordered unsigned. */
+public final class Bytes implements Comparable<Bytes> {
 
     private final byte[] bytes;
     private final int hash;
@@ -21,6 +21,23 @@ public final class Bytes {
 
     public static Bytes of(String utf8) {
         return new Bytes(utf8.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Takes ownership of {@code bytes}, which the caller must not change afterwards. */
+    static Bytes wrap(byte[] bytes) {
+        return new Bytes(bytes);
+    }
+
+    @Override
+    public int compareTo(Bytes o) {
+        return Arrays.compareUnsigned(bytes, o.bytes);
+    }
+
+    /** The bytes as UTF-8 text when printable, else as hex. */
+    String text() {
+        String s = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        boolean printable = s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+        return printable ? s : "0x" + HexFormat.of().formatHex(bytes);
     }
 
     public byte[] toBytes() {
@@ -43,13 +60,10 @@ public final class Bytes {
 
     @Override
     public String toString() {
-        if (bytes.length <= 32) {
-            String s = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-            if (s.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-                return "\"" + s + "\"";
-            }
-            return "0x" + HexFormat.of().formatHex(bytes);
+        if (bytes.length > 32) {
+            return bytes.length + " bytes";
         }
-        return bytes.length + " bytes";
+        String t = text();
+        return t.startsWith("0x") ? t : "\"" + t + "\"";
     }
 }
