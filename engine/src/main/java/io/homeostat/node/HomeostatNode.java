@@ -3,6 +3,8 @@ package io.homeostat.node;
 import io.homeostat.replica.ReplicaConfig;
 import io.homeostat.replica.ReplicaManager;
 import io.homeostat.replica.ReplicaMessage;
+import io.homeostat.replica.TransactionManager;
+import io.homeostat.replica.TxnMessage;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
 import io.homeostat.ring.RingListener;
@@ -15,7 +17,8 @@ import io.homeostat.runtime.Protocol;
 import io.homeostat.store.Storage;
 
 /**
- * The composition root of one node: the ring overlay and the replication layer on one event loop. Messages and timer
+ * The composition root of one node: the ring overlay, the replication layer and the transaction manager on one event
+ * loop. Messages and timer
  * ticks are routed to the component that owns their type; the components talk to each other by direct calls on this
  * same thread.
  */
@@ -23,11 +26,18 @@ public final class HomeostatNode implements Protocol {
 
     private final RingNode ring;
     private final ReplicaManager replicas;
+    private final TransactionManager transactions;
 
     public HomeostatNode(RingId id, Address address, RingConfig ringConfig, ReplicaConfig replicaConfig,
             Storage storage) {
         this.ring = new RingNode(id, address, ringConfig, RingListener.NONE);
         this.replicas = new ReplicaManager(replicaConfig, ring, storage);
+        this.transactions = new TransactionManager(replicas, replicaConfig.opTimeoutMillis(),
+                replicaConfig.opMaxAttempts(), 4 * replicaConfig.checkIntervalMillis());
+    }
+
+    public TransactionManager transactions() {
+        return transactions;
     }
 
     public RingNode ring() {
@@ -42,6 +52,7 @@ public final class HomeostatNode implements Protocol {
     public void start(Environment env) {
         ring.start(env);
         replicas.start(env);
+        transactions.start(env);
     }
 
     @Override
@@ -49,6 +60,10 @@ public final class HomeostatNode implements Protocol {
         if (message instanceof ReplicaMessage m) {
             if (!ring.isStopped()) {
                 replicas.onMessage(env, from, m);
+            }
+        } else if (message instanceof TxnMessage m) {
+            if (!ring.isStopped()) {
+                transactions.onMessage(env, from, m);
             }
         } else if (message instanceof RingMessage) {
             ring.onMessage(env, from, message);
@@ -60,6 +75,10 @@ public final class HomeostatNode implements Protocol {
         if (tag instanceof ReplicaManager.ReplicaTick t) {
             if (!ring.isStopped()) {
                 replicas.onTimer(env, t);
+            }
+        } else if (tag instanceof TransactionManager.TxTick t) {
+            if (!ring.isStopped()) {
+                transactions.onTimer(env, t);
             }
         } else {
             ring.onTimer(env, tag);

@@ -15,10 +15,12 @@ package io.homeostat.replica;
  * @param opMaxAttempts           attempts of an operation (with a fresh view each time) before it fails
  * @param serveBeforeRecoveryForTest planted bug for checker self-tests: a new member serves before its state transfer.
  *                                Never set this outside tests.
+ * @param skipVersionValidationForTest planted bug for checker self-tests: participants vote prepared without checking
+ *                                the tag a transaction read. Never set this outside tests.
  */
 public record ReplicaConfig(int replication, int groupsLog2, boolean founder, long checkIntervalMillis,
         long proposalTimeoutMillis, int maxConcurrentProposals, int pullBatchItems, long opTimeoutMillis,
-        int opMaxAttempts, boolean serveBeforeRecoveryForTest) {
+        int opMaxAttempts, boolean serveBeforeRecoveryForTest, boolean skipVersionValidationForTest) {
 
     public ReplicaConfig {
         new Placement(replication, groupsLog2); // validates both
@@ -31,28 +33,39 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, false);
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, false, false);
     }
 
     public ReplicaConfig withFounder(boolean f) {
         return new ReplicaConfig(replication, groupsLog2, f, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest);
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
+                skipVersionValidationForTest);
     }
 
     public ReplicaConfig withGroupsLog2(int log2) {
         return new ReplicaConfig(replication, log2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest);
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
+                skipVersionValidationForTest);
     }
 
     public ReplicaConfig withReplication(int r) {
         return new ReplicaConfig(r, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest);
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
+                skipVersionValidationForTest);
     }
 
     /** The planted bug used by the checker self-test. */
     public ReplicaConfig withServeBeforeRecoveryForTest() {
         return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, true);
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, true,
+                skipVersionValidationForTest);
+    }
+
+    /** The planted bug of the transaction self-test. */
+    public ReplicaConfig withSkipVersionValidationForTest() {
+        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
+                true);
     }
 
     public Placement placement() {

@@ -75,6 +75,10 @@ public final class ReplicaManager {
     record ProposalTimeout(int group, long proposalId) implements ReplicaTick {
     }
 
+    /** An operation met a transaction's write lock: query again. */
+    record LockWait(long opId, int attempt) implements ReplicaTick {
+    }
+
     /** A view search that got no useful answer in time: forget it so the next tick may search again. */
     record SearchTimeout(long searchId) implements ReplicaTick {
     }
@@ -91,6 +95,11 @@ public final class ReplicaManager {
         /** The value read (null: absent), or for a write the value written. */
         void done(Bytes value);
 
+        /** The same, with the value's tag (what a transaction validates at commit). */
+        default void doneTagged(Tag tag, Bytes value) {
+            done(value);
+        }
+
         void failed(Failure failure, String reason);
     }
 
@@ -101,6 +110,9 @@ public final class ReplicaManager {
     private final NodeRef self;
     /** How many ownership-loop periods a removed member keeps its frozen data for the new member. */
     private static final int RETIRED_RETENTION_CHECKS = 120;
+    /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
+    private static final long LOCK_WAIT_MAX_MILLIS = 20;
+    private static final int LOCK_WAIT_MAX_TRIES = 200;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -151,6 +163,16 @@ public final class ReplicaManager {
             Op op = ops.get(t.opId());
             if (op != null && op.attempt == t.attempt()) {
                 retry(env, op, "no majority of one view answered within " + config.opTimeoutMillis() + " ms");
+            }
+        } else if (tick instanceof LockWait w) {
+            Op op = ops.get(w.opId());
+            if (op != null && op.attempt == w.attempt() && op.lockWait && op.phase == Phase.QUERY) {
+                op.lockWait = false;
+                if (op.lockWaits > LOCK_WAIT_MAX_TRIES) {
+                    finish(op).failed(Failure.TIMEOUT, "key " + op.key + " stayed locked by a transaction");
+                } else {
+                    query(env, op);
+                }
             }
         } else if (tick instanceof SearchTimeout t) {
             searches.remove(t.searchId());
@@ -222,6 +244,28 @@ public final class ReplicaManager {
 
     public int memberGroups() {
         return members.size();
+    }
+
+    NodeRef self() {
+        return self;
+    }
+
+    ReplicaConfig config() {
+        return config;
+    }
+
+    Storage storage() {
+        return storage;
+    }
+
+    /** This node's member state of a group, whatever its epoch or recovery, or null. */
+    Member member(int group) {
+        return members.get(group);
+    }
+
+    /** The groups this node is a member of, in order. */
+    List<Integer> memberGroupIds() {
+        return new ArrayList<>(new TreeSet<>(members.keySet()));
     }
 
     /** True if this node keeps the frozen data of a group it was just removed from (a state-transfer source). */
@@ -489,7 +533,7 @@ public final class ReplicaManager {
         }
     }
 
-    private GroupView bestView(int group) {
+    GroupView bestView(int group) {
         Member m = members.get(group);
         GroupView k = known.get(group);
         GroupView i = m == null ? null : m.acceptor.installed();
@@ -501,7 +545,7 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ finding a view through the ring
 
-    private void searchView(Environment env, int group) {
+    void searchView(Environment env, int group) {
         for (ViewSearch s : searches.values()) {
             if (s.group == group) {
                 return;
@@ -611,8 +655,10 @@ public final class ReplicaManager {
             return;
         }
         List<Item> items = storage.scan(g, p.after(), p.max());
-        env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, items.size() < p.max(),
-                new ArrayList<>(covered)));
+        boolean last = items.size() < p.max();
+        env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
+                last && m != null ? m.locks.snapshot() : List.of(),
+                last && m != null ? m.commitAcceptors.snapshot() : List.of()));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {
@@ -625,6 +671,8 @@ public final class ReplicaManager {
         for (Item i : r.items()) {
             storage.putIfNewer(r.group(), i);
         }
+        r.locks().forEach(m.locks::adopt); // a prepared vote of another replica must not be forgotten
+        r.acceptors().forEach(m.commitAcceptors::merge);
         pulls.remove(r.requestId());
         if (!r.last()) {
             long id = ++nextId;
@@ -644,7 +692,8 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ serving operations
 
-    private Member servingMember(int group, long epoch) {
+    /** The member state of a group if this node serves it at {@code epoch}, else null. */
+    Member servingMember(int group, long epoch) {
         Member m = members.get(group);
         if (m == null || m.recovering || m.acceptor.fenced() || m.acceptor.installed().epoch() != epoch) {
             return null;
@@ -660,7 +709,7 @@ public final class ReplicaManager {
         }
         Item i = storage.get(r.group(), r.key());
         env.send(from, new ReadReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
-                i == null ? null : i.value()));
+                i == null ? null : i.value(), m.locks.writeLocked(r.key())));
     }
 
     private void onWrite(Environment env, Address from, WriteRequest w) {
@@ -716,6 +765,14 @@ public final class ReplicaManager {
         if (op == null || op.phase != Phase.QUERY || op.view.epoch() != r.epoch()) {
             return;
         }
+        if (r.locked()) {
+            // a transaction is deciding this key: its value may change at any moment, so ask again shortly
+            if (!op.lockWait) {
+                op.lockWait = true;
+                env.setTimer(Math.min(1 + op.lockWaits++, LOCK_WAIT_MAX_MILLIS), new LockWait(op.id, op.attempt));
+            }
+            return;
+        }
         if (op.maxTag != null && !op.maxTag.equals(r.tag())) {
             op.agree = false;
         }
@@ -728,7 +785,7 @@ public final class ReplicaManager {
             return;
         }
         if (!op.write && op.agree) {
-            finish(op).done(op.maxValue);
+            finish(op).doneTagged(op.maxTag, op.maxValue);
             return;
         }
         Item item = op.write ? new Item(op.key, op.maxTag.next(self.address(), op.id), op.value)
@@ -748,7 +805,7 @@ public final class ReplicaManager {
         }
         op.replied.addAll(indicesOf(op.view, from));
         if (op.replied.size() >= op.view.majority()) {
-            finish(op).done(op.written.value());
+            finish(op).doneTagged(op.written.tag(), op.written.value());
         }
     }
 
@@ -798,7 +855,7 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ helpers
 
-    private static List<NodeRef> distinct(GroupView v) {
+    static List<NodeRef> distinct(GroupView v) {
         return new ArrayList<>(new LinkedHashSet<>(v.members()));
     }
 
@@ -806,7 +863,7 @@ public final class ReplicaManager {
         return indicesOf(v, n.address());
     }
 
-    private static Set<Integer> indicesOf(GroupView v, Address a) {
+    static Set<Integer> indicesOf(GroupView v, Address a) {
         Set<Integer> out = new TreeSet<>();
         for (int i = 0; i < v.replication(); i++) {
             if (v.member(i).address().equals(a)) {
@@ -819,8 +876,11 @@ public final class ReplicaManager {
     private enum Phase { QUERY, UPDATE }
 
     /** This node's membership of one group. */
-    private static final class Member {
+    static final class Member {
         final ViewAcceptor acceptor;
+        /** Paxos Commit: the locks this replica granted, and the acceptors of transactions hashed to this group. */
+        final io.homeostat.txn.LockTable locks = new io.homeostat.txn.LockTable();
+        final io.homeostat.txn.CommitAcceptor commitAcceptors = new io.homeostat.txn.CommitAcceptor();
         /** Positions held with complete data. */
         final Set<Integer> activeIndices = new TreeSet<>();
         /** Positions whose data the current recovery has pulled (or already held). */
@@ -887,6 +947,8 @@ public final class ReplicaManager {
         Bytes maxValue;
         boolean agree;
         Item written;
+        boolean lockWait;
+        int lockWaits;
 
         Op(long id, Key key, int group, boolean write, Bytes value, OpCallback callback) {
             this.id = id;

@@ -5,6 +5,8 @@ import io.homeostat.store.Bytes;
 import io.homeostat.store.Item;
 import io.homeostat.store.Key;
 import io.homeostat.store.Tag;
+import io.homeostat.txn.CommitAcceptor;
+import io.homeostat.txn.LockTable;
 import java.util.List;
 
 /** Every message of the replication layer: views, view changes, state transfer and quorum operations. */
@@ -50,11 +52,13 @@ public sealed interface ReplicaMessage extends Message {
      * A batch of a group's items. {@code covered} names the replica positions whose complete data the sender holds: its
      * own positions in the view, or, for a member that was just replaced, the positions it held until then.
      */
-    record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered)
-            implements ReplicaMessage {
+    record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered,
+            List<LockTable.LockRecord> locks, List<CommitAcceptor.Entry> acceptors) implements ReplicaMessage {
         public PullReply {
             items = List.copyOf(items);
             covered = List.copyOf(covered);
+            locks = List.copyOf(locks);
+            acceptors = List.copyOf(acceptors);
         }
     }
 
@@ -62,8 +66,12 @@ public sealed interface ReplicaMessage extends Message {
     record ReadRequest(long requestId, int group, long epoch, Key key) implements ReplicaMessage {
     }
 
-    /** {@code tag} is {@link Tag#ZERO} and {@code value} null when the key was never written. */
-    record ReadReply(long requestId, int group, long epoch, Tag tag, Bytes value) implements ReplicaMessage {
+    /**
+     * {@code tag} is {@link Tag#ZERO} and {@code value} null when the key was never written. {@code locked}: a
+     * transaction holds a write lock on the key here, so the value may be about to change.
+     */
+    record ReadReply(long requestId, int group, long epoch, Tag tag, Bytes value, boolean locked)
+            implements ReplicaMessage {
     }
 
     /** Quorum write (or write-back): store {@code item} if its tag is newer. */

@@ -33,22 +33,23 @@ public final class StoreSimulation {
     private static final int COLD_KEYS = 32;
 
     /** The store scenarios. */
-    public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-crash", "kv-partition", "kv-churn");
+    public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-crash", "kv-partition", "kv-churn",
+            "txn-nofault", "txn-crash", "txn-partition", "txn-churn");
 
     /** What a run observed. */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,
-            boolean settled) {
+            boolean settled, BankWorkload.Outcome bank) {
 
         public boolean ok() {
-            return settled && linearizability.isOk();
+            return settled && linearizability.isOk() && (bank == null || bank.ok());
         }
     }
 
     private final String scenario;
     private final int nodeCount;
     private final ReplicaConfig replicaConfig;
-    private final Simulator sim;
+    final Simulator sim;
     private final Consumer<String> progress;
     private final Placement placement;
     private final TreeMap<RingId, Address> live = new TreeMap<>();
@@ -58,8 +59,9 @@ public final class StoreSimulation {
     private final List<Pending> pending = new ArrayList<>();
     private int nextIndex;
     private long writes;
-    private boolean issuing;
+    boolean issuing;
     private String unsettled = "";
+    private final BankWorkload bank;
 
     private StoreSimulation(String scenario, int nodes, long seed, ReplicaConfig replicaConfig,
             Consumer<String> progress) {
@@ -69,6 +71,7 @@ public final class StoreSimulation {
         this.sim = new Simulator(seed, Trace.digestOnly());
         this.progress = progress;
         this.placement = replicaConfig.placement();
+        this.bank = scenario.startsWith("txn-") ? new BankWorkload(this) : null;
     }
 
     public static Result run(String scenario, int nodes, long seed, ReplicaConfig config, Consumer<String> progress) {
@@ -96,9 +99,13 @@ public final class StoreSimulation {
         }
         sim.runUntil(sim.nowMicros() + SECOND);
         issuing = true;
-        for (int c = 0; c < 6; c++) {
-            int client = c;
-            sim.at(safetyStart + c * MS, () -> issue(client));
+        if (bank != null) {
+            bank.start(safetyStart);
+        } else {
+            for (int c = 0; c < 6; c++) {
+                int client = c;
+                sim.at(safetyStart + c * MS, () -> issue(client));
+            }
         }
         injectFaults(safetyStart);
         sim.at(safetyEnd, () -> issuing = false);
@@ -133,25 +140,30 @@ public final class StoreSimulation {
                 ok++;
             }
         }
+        if (bank != null) {
+            bank.finalAudit();
+            sim.runUntil(bank::finished, SECOND, sim.nowMicros() + 60 * SECOND);
+        }
         LinearizabilityResult lin = LinearizabilityChecker.check(history, 2_000_000);
         say("%d operations: %d ok, %d failed, %d unknown; linearizability %s", pending.size(), ok, failed, unknown,
                 lin.verdict());
         return new Result(scenario, sim.seed(), nodeCount, pending.size(), ok, failed, unknown,
-                sim.nowMicros() / (double) SECOND, sim.trace().digest(), lin, settled && resettled);
+                sim.nowMicros() / (double) SECOND, sim.trace().digest(), lin, settled && resettled,
+                bank == null ? null : bank.result());
     }
 
     private void injectFaults(long t0) {
-        switch (scenario) {
-            case "kv-nofault" -> {
+        switch (scenario.substring(scenario.indexOf('-') + 1)) {
+            case "nofault" -> {
             }
-            case "kv-crash" -> {
+            case "crash" -> {
                 sim.at(t0 + 4 * SECOND, () -> crashRandom());
                 sim.at(t0 + 10 * SECOND, () -> restartAll());
                 sim.at(t0 + 13 * SECOND, () -> crashRandom());
                 sim.at(t0 + 16 * SECOND, () -> restartAll());
                 sim.at(t0 + 18 * SECOND, () -> crashRandom());
             }
-            case "kv-partition" -> sim.at(t0 + 4 * SECOND, () -> {
+            case "partition" -> sim.at(t0 + 4 * SECOND, () -> {
                 Map<Address, Integer> groups = new HashMap<>();
                 List<Address> all = new ArrayList<>(live.values());
                 for (int i = 0; i < all.size(); i++) {
@@ -160,7 +172,7 @@ public final class StoreSimulation {
                 sim.network().partition(groups);
                 say("fault: partition");
             });
-            case "kv-churn" -> {
+            case "churn" -> {
                 for (long t = 1; t < 20; t++) {
                     sim.at(t0 + t * SECOND, this::churnOnce);
                 }
@@ -338,7 +350,7 @@ public final class StoreSimulation {
         crashed.remove(a);
     }
 
-    private HomeostatNode node(Address a) {
+    HomeostatNode node(Address a) {
         return (HomeostatNode) sim.node(a).protocol();
     }
 
@@ -367,7 +379,7 @@ public final class StoreSimulation {
         node(at).replicas().read(sim.node(at), Key.of(key), p);
     }
 
-    private Address randomLive() {
+    Address randomLive() {
         List<Address> all = new ArrayList<>(live.values());
         return all.get(sim.random().nextInt(all.size()));
     }

@@ -65,6 +65,31 @@ public final class CommitAcceptor {
         return true;
     }
 
+    /** Every instance's state, for state transfer, in a deterministic order. */
+    public java.util.List<Entry> snapshot() {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        instances.forEach((i, st) -> out.add(new Entry(i, st)));
+        out.sort(java.util.Comparator.comparing((Entry e) -> e.instance().tx())
+                .thenComparing(e -> e.instance().item()).thenComparingInt(e -> e.instance().position()));
+        return out;
+    }
+
+    /**
+     * Merges an instance's state learned by state transfer: the higher promise, and the accepted value of the higher
+     * ballot. A new acceptor that merged a majority of the others' states keeps every chosen value chosen.
+     */
+    public void merge(Entry e) {
+        State mine = state(e.instance());
+        State theirs = e.state();
+        long promised = Math.max(mine.promised(), theirs.promised());
+        State accepted = theirs.acceptedBallot() > mine.acceptedBallot() ? theirs : mine;
+        instances.put(e.instance(), new State(promised, accepted.acceptedBallot(), accepted.acceptedPrepared()));
+    }
+
+    /** One instance and its state. */
+    public record Entry(Instance instance, State state) {
+    }
+
     /** Forgets a decided transaction's instances. */
     public void forget(TxId tx) {
         instances.keySet().removeIf(i -> i.tx().equals(tx));

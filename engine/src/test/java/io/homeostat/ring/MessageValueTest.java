@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.homeostat.replica.ReplicaManager;
 import io.homeostat.replica.ReplicaMessage;
+import io.homeostat.replica.TransactionManager;
+import io.homeostat.replica.TxnMessage;
 import io.homeostat.runtime.Address;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Key;
@@ -41,6 +43,12 @@ class MessageValueTest {
             checkValue(c, c.getSimpleName(), problems);
         }
         for (Class<?> c : ReplicaManager.ReplicaTick.class.getPermittedSubclasses()) {
+            checkValue(c, c.getSimpleName(), problems);
+        }
+        for (Class<?> c : TxnMessage.class.getPermittedSubclasses()) {
+            checkValue(c, c.getSimpleName(), problems);
+        }
+        for (Class<?> c : TransactionManager.TxTick.class.getPermittedSubclasses()) {
             checkValue(c, c.getSimpleName(), problems);
         }
         assertThat(problems).isEmpty();

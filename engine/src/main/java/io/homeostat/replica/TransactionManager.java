@@ -1,0 +1,397 @@
+package io.homeostat.replica;
+
+import io.homeostat.replica.TxnMessage.TxAccepted;
+import io.homeostat.replica.TxnMessage.TxDecide;
+import io.homeostat.replica.TxnMessage.TxPhase1;
+import io.homeostat.replica.TxnMessage.TxPhase2;
+import io.homeostat.replica.TxnMessage.TxPrepare;
+import io.homeostat.replica.TxnMessage.TxPromise;
+import io.homeostat.replica.TxnMessage.TxQuery;
+import io.homeostat.replica.TxnMessage.TxVote;
+import io.homeostat.ring.NodeRef;
+import io.homeostat.ring.RingId;
+import io.homeostat.runtime.Address;
+import io.homeostat.runtime.Environment;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Item;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import io.homeostat.txn.CommitAcceptor;
+import io.homeostat.txn.CommitTally;
+import io.homeostat.txn.LockTable;
+import io.homeostat.txn.TxId;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Paxos Commit over the replica groups (Gray and Lamport, "Consensus on Transaction Commit", ACM TODS 2006, with the
+ * replicated-item refinement of Scalaris: Schintke et al., CCGrid 2010).
+ *
+ * <p>Every replica of every item is a participant with its own Paxos instance; the acceptors are the members of the
+ * transaction's own group (the group its id hashes to). Fast path, in one-way delays after the commit call: (1) the
+ * manager sends {@link TxPrepare} to the item replicas; (2) each votes (validating the tag it read and locking) and
+ * sends its vote to the acceptors at ballot 0; (3) acceptors forward what they accepted to the manager, which decides
+ * once every item has a majority of replicas with "prepared" chosen, or aborts once one cannot; (4) the decision
+ * releases the locks. If the manager gets no decision in time it finishes the instances itself with higher ballots,
+ * proposing abort where nothing was accepted; since every decision is computed from chosen values, no two ways of
+ * finishing can disagree. Replicas holding a lock for long ask the manager for the decision.
+ *
+ * <p>Not yet done: acceptors taking over from a manager that crashed (its locks then stay until it returns).
+ */
+public final class TransactionManager {
+
+    /** Timer tags. */
+    public sealed interface TxTick {
+    }
+
+    record TxTimeout(TxId tx, int attempt) implements TxTick {
+    }
+
+    record LockQueryTick() implements TxTick {
+    }
+
+    /** One item of a transaction: the tag the transaction read, and for a write the new value (null deletes). */
+    public record TxItem(Key key, Tag expected, boolean write, Bytes value) {
+    }
+
+    /** The outcome of {@link #commit}. */
+    public interface CommitCallback {
+        void committed();
+
+        void aborted(String reason);
+    }
+
+    private static final int MAX_DECISIONS_KEPT = 10_000;
+    /** Finishing attempts before a manager gives up on an undecided transaction entirely. */
+    private static final int MAX_BACKGROUND_ATTEMPTS = 64;
+
+    private final ReplicaManager replicas;
+    private final long txTimeoutMillis;
+    private final int maxFinishAttempts;
+    private final long lockQueryIntervalMillis;
+    private final Map<TxId, Tx> active = new HashMap<>();
+    private final Map<TxId, Boolean> decided = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TxId, Boolean> eldest) {
+            return size() > MAX_DECISIONS_KEPT;
+        }
+    };
+    private long sequence;
+
+    public TransactionManager(ReplicaManager replicas, long txTimeoutMillis, int maxFinishAttempts,
+            long lockQueryIntervalMillis) {
+        this.replicas = replicas;
+        this.txTimeoutMillis = txTimeoutMillis;
+        this.maxFinishAttempts = maxFinishAttempts;
+        this.lockQueryIntervalMillis = lockQueryIntervalMillis;
+    }
+
+    public void start(Environment env) {
+        env.setTimer(lockQueryIntervalMillis, new LockQueryTick());
+    }
+
+    // ------------------------------------------------------------------ manager
+
+    /** Commits {@code items} (read and written at the tags given) atomically, or aborts. */
+    public void commit(Environment env, List<TxItem> items, CommitCallback callback) {
+        NodeRef self = replicas.self();
+        TxId id = new TxId(self.address(), ++sequence);
+        Placement placement = replicas.placement();
+        int acceptorGroup = placement.groupOf(RingId.ofKey(id.toString().getBytes(StandardCharsets.UTF_8)));
+        GroupView acceptors = replicas.bestView(acceptorGroup);
+        Map<Key, GroupView> views = new TreeMap<>();
+        for (TxItem i : items) {
+            GroupView v = replicas.bestView(replicas.group(i.key()));
+            if (acceptors == null) {
+                replicas.searchView(env, acceptorGroup);
+            }
+            if (v == null || acceptors == null) {
+                callback.aborted("no view known yet for " + (v == null ? "the group of " + i.key()
+                        : "the transaction's acceptor group " + acceptorGroup) + "; read the keys first");
+                return;
+            }
+            if (views.put(i.key(), v) != null) {
+                callback.aborted("key " + i.key() + " appears twice in one transaction");
+                return;
+            }
+        }
+        Tx tx = new Tx(id, items, views, acceptors, callback,
+                new CommitTally(id, new ArrayList<>(views.keySet()), placement.replication(),
+                        acceptors.replication()));
+        active.put(id, tx);
+        for (TxItem i : items) {
+            GroupView v = views.get(i.key());
+            Item write = i.write() ? new Item(i.key(), i.expected().next(self.address(), id.sequence()), i.value())
+                    : null;
+            TxPrepare p = new TxPrepare(id, v.group(), v.epoch(), i.key(), i.expected(), write, acceptors);
+            for (NodeRef n : ReplicaManager.distinct(v)) {
+                env.send(n.address(), p);
+            }
+        }
+        env.setTimer(txTimeoutMillis, new TxTimeout(id, 0));
+    }
+
+    private void onAccepted(Environment env, TxAccepted a) {
+        Tx tx = active.get(a.tx());
+        if (tx == null) {
+            return;
+        }
+        CommitAcceptor.Instance inst = new CommitAcceptor.Instance(a.tx(), a.key(), a.position());
+        for (int p : a.acceptorPositions()) {
+            tx.tally.accepted(inst, p, a.ballot(), a.prepared());
+        }
+        CommitTally.Decision d = tx.tally.decision();
+        if (d != CommitTally.Decision.PENDING) {
+            decide(env, tx, d == CommitTally.Decision.COMMIT);
+        }
+    }
+
+    private void decide(Environment env, Tx tx, boolean commit) {
+        active.remove(tx.id);
+        decided.put(tx.id, commit);
+        for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
+            TxDecide d = new TxDecide(tx.id, commit, e.getValue().group(), e.getKey());
+            for (NodeRef n : ReplicaManager.distinct(e.getValue())) {
+                env.send(n.address(), d);
+            }
+        }
+        if (tx.callback == null) {
+            return; // the client was already told the outcome is unknown
+        }
+        if (commit) {
+            tx.callback.committed();
+        } else {
+            tx.callback.aborted("a replica voted abort: an item changed since it was read, or is locked by a "
+                    + "concurrent transaction");
+        }
+    }
+
+    /** No decision in time: finish every undecided instance with a higher ballot, proposing abort where empty. */
+    private void finish(Environment env, Tx tx, int attempt) {
+        if (attempt == maxFinishAttempts + 1 && tx.callback != null) {
+            // tell the client now; keep finishing in the background so that the replicas' locks are released
+            CommitCallback c = tx.callback;
+            tx.callback = null;
+            c.aborted("no decision after " + maxFinishAttempts + " attempts: the acceptors of group "
+                    + tx.acceptors.group() + " or the items' replicas are unreachable (outcome unknown)");
+        }
+        if (attempt > MAX_BACKGROUND_ATTEMPTS) {
+            active.remove(tx.id); // give up for good; replicas holding its locks keep asking
+            return;
+        }
+        tx.ballot = attempt;
+        tx.promises.clear();
+        GroupView newer = replicas.bestView(tx.acceptors.group());
+        if (newer != null && newer.epoch() > tx.acceptors.epoch()) {
+            tx.acceptors = newer; // the acceptor group moved on; its members took the acceptor state with them
+        }
+        for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
+            for (int p = 0; p < replicas.placement().replication(); p++) {
+                CommitAcceptor.Instance inst = new CommitAcceptor.Instance(tx.id, e.getKey(), p);
+                if (tx.tally.chosen(inst) != null) {
+                    continue;
+                }
+                TxPhase1 m = new TxPhase1(tx.id, e.getKey(), p, attempt, tx.acceptors.group(), tx.acceptors.epoch());
+                for (NodeRef n : ReplicaManager.distinct(tx.acceptors)) {
+                    env.send(n.address(), m);
+                }
+            }
+        }
+        env.setTimer(txTimeoutMillis, new TxTimeout(tx.id, attempt));
+    }
+
+    private void onPromise(Environment env, Address from, TxPromise pr) {
+        Tx tx = active.get(pr.tx());
+        if (tx == null || pr.ballot() != tx.ballot) {
+            return;
+        }
+        CommitAcceptor.Instance inst = new CommitAcceptor.Instance(pr.tx(), pr.key(), pr.position());
+        Promises ps = tx.promises.computeIfAbsent(inst, k -> new Promises());
+        if (ps.sent) {
+            return;
+        }
+        ps.positions.addAll(pr.acceptorPositions());
+        ps.from.add(from);
+        if (pr.acceptedBallot() > ps.highest) {
+            ps.highest = pr.acceptedBallot();
+            ps.value = pr.acceptedPrepared();
+        }
+        if (ps.positions.size() >= tx.acceptors.majority()) {
+            ps.sent = true;
+            boolean value = ps.highest >= 0 && ps.value; // nothing accepted: propose abort
+            TxPhase2 m = new TxPhase2(tx.id, pr.key(), pr.position(), tx.ballot, value, tx.acceptors.group(),
+                    tx.acceptors.epoch());
+            for (Address a : ps.from) {
+                env.send(a, m);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ participant
+
+    private void onPrepare(Environment env, TxPrepare p) {
+        ReplicaManager.Member m = replicas.servingMember(p.group(), p.epoch());
+        if (m == null) {
+            return; // not a serving member at that epoch: no vote; the manager finishes the instance
+        }
+        Item current = replicas.storage().get(p.group(), p.key());
+        Tag now = current == null ? Tag.ZERO : current.tag();
+        Tag expected = replicas.config().skipVersionValidationForTest() ? now : p.expected(); // planted bug
+        boolean vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
+        GroupView mine = m.acceptor.installed();
+        for (int position : ReplicaManager.indicesOf(mine, replicas.self().address())) {
+            TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch());
+            for (NodeRef n : ReplicaManager.distinct(p.acceptors())) {
+                env.send(n.address(), v);
+            }
+        }
+    }
+
+    private void onDecide(TxDecide d) {
+        ReplicaManager.Member m = replicas.member(d.group());
+        if (m == null) {
+            return;
+        }
+        Item apply = m.locks.release(d.tx(), d.key(), d.commit());
+        if (apply != null) {
+            replicas.storage().putIfNewer(d.group(), apply);
+        }
+    }
+
+    private void queryOldLocks(Environment env) {
+        for (int g : replicas.memberGroupIds()) {
+            ReplicaManager.Member m = replicas.member(g);
+            for (LockTable.LockRecord r : m.locks.snapshot()) {
+                env.send(r.tx().manager(), new TxQuery(r.tx(), g, r.key()));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ acceptor
+
+    /** The acceptor state if this node serves the group at that epoch; otherwise tells the sender our view. */
+    private ReplicaManager.Member acceptorMember(Environment env, Address from, int group, long epoch) {
+        ReplicaManager.Member m = replicas.servingMember(group, epoch);
+        if (m == null) {
+            env.send(from, new ReplicaMessage.NotServing(-1, group, replicas.bestView(group)));
+        }
+        return m;
+    }
+
+    private List<Integer> positions(ReplicaManager.Member m) {
+        return new ArrayList<>(ReplicaManager.indicesOf(m.acceptor.installed(), replicas.self().address()));
+    }
+
+    private void onVote(Environment env, Address from, TxVote v) {
+        ReplicaManager.Member m = acceptorMember(env, v.tx().manager(), v.acceptorGroup(), v.acceptorEpoch());
+        if (m == null) {
+            return;
+        }
+        CommitAcceptor.Instance inst = new CommitAcceptor.Instance(v.tx(), v.key(), v.position());
+        if (m.commitAcceptors.acceptVote(inst, v.prepared())) {
+            env.send(v.tx().manager(), new TxAccepted(v.tx(), v.key(), v.position(), 0, v.prepared(), positions(m)));
+        }
+    }
+
+    private void onPhase1(Environment env, Address from, TxPhase1 p) {
+        ReplicaManager.Member m = acceptorMember(env, from, p.acceptorGroup(), p.acceptorEpoch());
+        if (m == null) {
+            return;
+        }
+        CommitAcceptor.Instance inst = new CommitAcceptor.Instance(p.tx(), p.key(), p.position());
+        CommitAcceptor.State s = m.commitAcceptors.prepare(inst, p.ballot());
+        if (s != null) {
+            env.send(from, new TxPromise(p.tx(), p.key(), p.position(), p.ballot(), s.acceptedBallot(),
+                    s.acceptedPrepared(), positions(m)));
+        }
+    }
+
+    private void onPhase2(Environment env, Address from, TxPhase2 p) {
+        ReplicaManager.Member m = acceptorMember(env, from, p.acceptorGroup(), p.acceptorEpoch());
+        if (m == null) {
+            return;
+        }
+        CommitAcceptor.Instance inst = new CommitAcceptor.Instance(p.tx(), p.key(), p.position());
+        if (m.commitAcceptors.accept(inst, p.ballot(), p.prepared())) {
+            env.send(p.tx().manager(), new TxAccepted(p.tx(), p.key(), p.position(), p.ballot(), p.prepared(),
+                    positions(m)));
+        }
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    public void onMessage(Environment env, Address from, TxnMessage m) {
+        if (m instanceof TxPrepare p) {
+            onPrepare(env, p);
+        } else if (m instanceof TxVote v) {
+            onVote(env, from, v);
+        } else if (m instanceof TxAccepted a) {
+            onAccepted(env, a);
+        } else if (m instanceof TxDecide d) {
+            onDecide(d);
+        } else if (m instanceof TxPhase1 p) {
+            onPhase1(env, from, p);
+        } else if (m instanceof TxPromise p) {
+            onPromise(env, from, p);
+        } else if (m instanceof TxPhase2 p) {
+            onPhase2(env, from, p);
+        } else if (m instanceof TxQuery q) {
+            Boolean d = decided.get(q.tx());
+            if (d != null) {
+                env.send(from, new TxDecide(q.tx(), d, q.group(), q.key()));
+            }
+        }
+    }
+
+    public void onTimer(Environment env, TxTick t) {
+        if (t instanceof TxTimeout to) {
+            Tx tx = active.get(to.tx());
+            if (tx != null && tx.ballot == to.attempt()) {
+                finish(env, tx, to.attempt() + 1);
+            }
+        } else if (t instanceof LockQueryTick) {
+            queryOldLocks(env);
+            env.setTimer(lockQueryIntervalMillis, t);
+        }
+    }
+
+    /** Transactions this node manages that are not decided yet. */
+    public int activeTransactions() {
+        return active.size();
+    }
+
+    private static final class Promises {
+        final Set<Integer> positions = new java.util.TreeSet<>();
+        final Set<Address> from = new java.util.LinkedHashSet<>();
+        long highest = -1;
+        boolean value;
+        boolean sent;
+    }
+
+    private static final class Tx {
+        final TxId id;
+        final List<TxItem> items;
+        final Map<Key, GroupView> views;
+        GroupView acceptors;
+        CommitCallback callback;
+        final CommitTally tally;
+        final Map<CommitAcceptor.Instance, Promises> promises = new HashMap<>();
+        long ballot;
+
+        Tx(TxId id, List<TxItem> items, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback,
+                CommitTally tally) {
+            this.id = id;
+            this.items = items;
+            this.views = views;
+            this.acceptors = acceptors;
+            this.callback = callback;
+            this.tally = tally;
+        }
+    }
+}

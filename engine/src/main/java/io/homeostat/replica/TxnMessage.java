@@ -1,0 +1,59 @@
+package io.homeostat.replica;
+
+import io.homeostat.runtime.Message;
+import io.homeostat.store.Item;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import io.homeostat.txn.TxId;
+import java.util.List;
+
+/**
+ * Paxos Commit messages. A transaction's items each have R replica positions (participants); the transaction's own
+ * group (the group its id hashes to) supplies the acceptors; the manager is the node that started it.
+ */
+public sealed interface TxnMessage extends Message {
+
+    /** Manager to each member of an item's group: vote on this use of the item; {@code write} is null for a read. */
+    record TxPrepare(TxId tx, int group, long epoch, Key key, Tag expected, Item write, GroupView acceptors)
+            implements TxnMessage {
+    }
+
+    /** Participant to acceptors: its vote, as Paxos phase 2a at ballot 0 for instance (tx, key, position). */
+    record TxVote(TxId tx, Key key, int position, boolean prepared, int acceptorGroup, long acceptorEpoch)
+            implements TxnMessage {
+    }
+
+    /** Phase 1a by a manager finishing the transaction (ballot > 0). */
+    record TxPhase1(TxId tx, Key key, int position, long ballot, int acceptorGroup, long acceptorEpoch)
+            implements TxnMessage {
+    }
+
+    /** Phase 1b; {@code acceptedBallot} is -1 if nothing was accepted. */
+    record TxPromise(TxId tx, Key key, int position, long ballot, long acceptedBallot, boolean acceptedPrepared,
+            List<Integer> acceptorPositions) implements TxnMessage {
+        public TxPromise {
+            acceptorPositions = List.copyOf(acceptorPositions);
+        }
+    }
+
+    /** Phase 2a at a ballot > 0. */
+    record TxPhase2(TxId tx, Key key, int position, long ballot, boolean prepared, int acceptorGroup,
+            long acceptorEpoch) implements TxnMessage {
+    }
+
+    /** Phase 2b, to the manager: these acceptor positions accepted the vote at this ballot. */
+    record TxAccepted(TxId tx, Key key, int position, long ballot, boolean prepared, List<Integer> acceptorPositions)
+            implements TxnMessage {
+        public TxAccepted {
+            acceptorPositions = List.copyOf(acceptorPositions);
+        }
+    }
+
+    /** The decision, to the item's group members: release the locks, applying the write on commit. */
+    record TxDecide(TxId tx, boolean commit, int group, Key key) implements TxnMessage {
+    }
+
+    /** A replica that has held a lock for long asks the manager for the decision. */
+    record TxQuery(TxId tx, int group, Key key) implements TxnMessage {
+    }
+}
