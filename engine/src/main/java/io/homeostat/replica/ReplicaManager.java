@@ -127,6 +127,9 @@ public final class ReplicaManager {
     /** Groups this node was just removed from: their data stays, frozen, as a source for the new member. */
     private final Map<Integer, Retired> retired = new HashMap<>();
     private long nextId;
+    private long incarnation;
+    /** The transaction layer on the same node, told about transactions whose locks arrive by state transfer. */
+    private TransactionManager transactions;
 
     public ReplicaManager(ReplicaConfig config, RingNode ring, Storage storage) {
         this.config = config;
@@ -143,6 +146,7 @@ public final class ReplicaManager {
     // ------------------------------------------------------------------ lifecycle
 
     public void start(Environment env) {
+        incarnation = env.random().nextLong(); // write tags must stay unique across restarts
         if (config.founder()) {
             for (int g = 0; g < placement.groups(); g++) {
                 GroupView v = GroupView.founding(g, placement.replication(), self);
@@ -252,6 +256,10 @@ public final class ReplicaManager {
 
     ReplicaConfig config() {
         return config;
+    }
+
+    void attach(TransactionManager t) {
+        this.transactions = t;
     }
 
     Storage storage() {
@@ -658,7 +666,8 @@ public final class ReplicaManager {
         boolean last = items.size() < p.max();
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
                 last && m != null ? m.locks.snapshot() : List.of(),
-                last && m != null ? m.commitAcceptors.snapshot() : List.of()));
+                last && m != null ? m.commitAcceptors.snapshot() : List.of(),
+                last && m != null && transactions != null ? transactions.prepares(m) : List.of()));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {
@@ -673,6 +682,9 @@ public final class ReplicaManager {
         }
         r.locks().forEach(m.locks::adopt); // a prepared vote of another replica must not be forgotten
         r.acceptors().forEach(m.commitAcceptors::merge);
+        if (transactions != null) {
+            r.transactions().forEach(t -> transactions.adoptParticipation(env, t));
+        }
         pulls.remove(r.requestId());
         if (!r.last()) {
             long id = ++nextId;
@@ -788,7 +800,7 @@ public final class ReplicaManager {
             finish(op).doneTagged(op.maxTag, op.maxValue);
             return;
         }
-        Item item = op.write ? new Item(op.key, op.maxTag.next(self.address(), op.id), op.value)
+        Item item = op.write ? new Item(op.key, op.maxTag.next(self.address(), incarnation + op.id), op.value)
                 : new Item(op.key, op.maxTag, op.maxValue);
         op.phase = Phase.UPDATE;
         op.written = item;

@@ -49,16 +49,20 @@ public sealed interface ReplicaMessage extends Message {
     }
 
     /**
-     * A batch of a group's items. {@code covered} names the replica positions whose complete data the sender holds: its
+     * A batch of a group's items; the last batch also carries the group's locks, commit-acceptor state, and the
+     * prepare messages of the transactions holding those locks (so the new replica can finish them if their manager
+     * is gone). {@code covered} names the replica positions whose complete data the sender holds: its
      * own positions in the view, or, for a member that was just replaced, the positions it held until then.
      */
     record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered,
-            List<LockTable.LockRecord> locks, List<CommitAcceptor.Entry> acceptors) implements ReplicaMessage {
+            List<LockTable.LockRecord> locks, List<CommitAcceptor.Entry> acceptors,
+            List<TxnMessage.TxPrepare> transactions) implements ReplicaMessage {
         public PullReply {
             items = List.copyOf(items);
             covered = List.copyOf(covered);
             locks = List.copyOf(locks);
             acceptors = List.copyOf(acceptors);
+            transactions = List.copyOf(transactions);
         }
     }
 

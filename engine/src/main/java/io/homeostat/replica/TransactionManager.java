@@ -75,7 +75,10 @@ public final class TransactionManager {
     private final long txTimeoutMillis;
     private final int maxFinishAttempts;
     private final long lockQueryIntervalMillis;
+    private final long takeoverAfterMillis;
     private final Map<TxId, Tx> active = new HashMap<>();
+    /** Transactions this node voted in as a replica, with what it needs to finish them. */
+    private final Map<TxId, Participation> participating = new HashMap<>();
     private final Map<TxId, Boolean> decided = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<TxId, Boolean> eldest) {
@@ -83,6 +86,7 @@ public final class TransactionManager {
         }
     };
     private long sequence;
+    private long incarnation;
 
     public TransactionManager(ReplicaManager replicas, long txTimeoutMillis, int maxFinishAttempts,
             long lockQueryIntervalMillis) {
@@ -90,9 +94,35 @@ public final class TransactionManager {
         this.txTimeoutMillis = txTimeoutMillis;
         this.maxFinishAttempts = maxFinishAttempts;
         this.lockQueryIntervalMillis = lockQueryIntervalMillis;
+        this.takeoverAfterMillis = 3 * txTimeoutMillis;
+        replicas.attach(this);
+    }
+
+    /** The prepare messages of the transactions holding locks in this member's group, for state transfer. */
+    List<TxPrepare> prepares(ReplicaManager.Member m) {
+        List<TxPrepare> out = new ArrayList<>();
+        java.util.Set<TxId> seen = new java.util.TreeSet<>();
+        for (LockTable.LockRecord r : m.locks.snapshot()) {
+            Participation p = participating.get(r.tx());
+            if (p != null && seen.add(r.tx())) {
+                out.add(p.prepare());
+            }
+        }
+        return out;
+    }
+
+    /** A lock arrived by state transfer: remember how to finish its transaction, as if we had voted ourselves. */
+    void adoptParticipation(Environment env, TxPrepare p) {
+        if (participating.containsKey(p.tx()) || decided.containsKey(p.tx())) {
+            return;
+        }
+        int rank = 1 + p.keys().indexOf(p.key()) * replicas.placement().replication()
+                + replicas.placement().replication() * p.keys().size(); // after every original voter
+        participating.put(p.tx(), new Participation(p, env.nowMillis(), rank));
     }
 
     public void start(Environment env) {
+        incarnation = env.random().nextLong();
         env.setTimer(lockQueryIntervalMillis, new LockQueryTick());
     }
 
@@ -101,7 +131,7 @@ public final class TransactionManager {
     /** Commits {@code items} (read and written at the tags given) atomically, or aborts. */
     public void commit(Environment env, List<TxItem> items, CommitCallback callback) {
         NodeRef self = replicas.self();
-        TxId id = new TxId(self.address(), ++sequence);
+        TxId id = new TxId(self.address(), incarnation, ++sequence);
         Placement placement = replicas.placement();
         int acceptorGroup = placement.groupOf(RingId.ofKey(id.toString().getBytes(StandardCharsets.UTF_8)));
         GroupView acceptors = replicas.bestView(acceptorGroup);
@@ -127,9 +157,11 @@ public final class TransactionManager {
         active.put(id, tx);
         for (TxItem i : items) {
             GroupView v = views.get(i.key());
-            Item write = i.write() ? new Item(i.key(), i.expected().next(self.address(), id.sequence()), i.value())
+            Item write = i.write() ? new Item(i.key(), i.expected().next(self.address(), incarnation + id.sequence()),
+                    i.value())
                     : null;
-            TxPrepare p = new TxPrepare(id, v.group(), v.epoch(), i.key(), i.expected(), write, acceptors);
+            TxPrepare p = new TxPrepare(id, v.group(), v.epoch(), i.key(), i.expected(), write, acceptors,
+                    new ArrayList<>(views.keySet()), new ArrayList<>(views.values()));
             for (NodeRef n : ReplicaManager.distinct(v)) {
                 env.send(n.address(), p);
             }
@@ -185,11 +217,14 @@ public final class TransactionManager {
             active.remove(tx.id); // give up for good; replicas holding its locks keep asking
             return;
         }
-        tx.ballot = attempt;
+        tx.ballot = ((long) attempt << 16) | tx.rank; // unique per finisher: the manager is rank 0
+        tx.attempt = attempt;
         tx.promises.clear();
         GroupView newer = replicas.bestView(tx.acceptors.group());
         if (newer != null && newer.epoch() > tx.acceptors.epoch()) {
             tx.acceptors = newer; // the acceptor group moved on; its members took the acceptor state with them
+        } else if (attempt > 1) {
+            replicas.searchView(env, tx.acceptors.group()); // nobody answered: look for a newer view via the ring
         }
         for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
             for (int p = 0; p < replicas.placement().replication(); p++) {
@@ -197,13 +232,15 @@ public final class TransactionManager {
                 if (tx.tally.chosen(inst) != null) {
                     continue;
                 }
-                TxPhase1 m = new TxPhase1(tx.id, e.getKey(), p, attempt, tx.acceptors.group(), tx.acceptors.epoch());
+                TxPhase1 m = new TxPhase1(tx.id, e.getKey(), p, tx.ballot, tx.acceptors.group(),
+                        tx.acceptors.epoch());
                 for (NodeRef n : ReplicaManager.distinct(tx.acceptors)) {
                     env.send(n.address(), m);
                 }
             }
         }
-        env.setTimer(txTimeoutMillis, new TxTimeout(tx.id, attempt));
+        // a random extra wait breaks the symmetry between competing finishers (Paxos liveness)
+        env.setTimer(txTimeoutMillis + env.random().nextLong(txTimeoutMillis), new TxTimeout(tx.id, attempt));
     }
 
     private void onPromise(Environment env, Address from, TxPromise pr) {
@@ -240,10 +277,17 @@ public final class TransactionManager {
         if (m == null) {
             return; // not a serving member at that epoch: no vote; the manager finishes the instance
         }
+
         Item current = replicas.storage().get(p.group(), p.key());
         Tag now = current == null ? Tag.ZERO : current.tag();
         Tag expected = replicas.config().skipVersionValidationForTest() ? now : p.expected(); // planted bug
         boolean vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
+        if (vote && !participating.containsKey(p.tx())) {
+            // we hold a lock now: remember enough to finish the transaction if its manager disappears
+            int rank = 1 + p.keys().indexOf(p.key()) * replicas.placement().replication()
+                    + ReplicaManager.indicesOf(m.acceptor.installed(), replicas.self().address()).iterator().next();
+            participating.put(p.tx(), new Participation(p, env.nowMillis(), rank));
+        }
         GroupView mine = m.acceptor.installed();
         for (int position : ReplicaManager.indicesOf(mine, replicas.self().address())) {
             TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch());
@@ -254,6 +298,12 @@ public final class TransactionManager {
     }
 
     private void onDecide(TxDecide d) {
+        participating.remove(d.tx());
+        decided.put(d.tx(), d.commit());
+        Tx finishing = active.get(d.tx());
+        if (finishing != null && finishing.rank > 0) {
+            active.remove(d.tx()); // someone else finished it
+        }
         ReplicaManager.Member m = replicas.member(d.group());
         if (m == null) {
             return;
@@ -265,12 +315,47 @@ public final class TransactionManager {
     }
 
     private void queryOldLocks(Environment env) {
+        long now = env.nowMillis();
         for (int g : replicas.memberGroupIds()) {
             ReplicaManager.Member m = replicas.member(g);
             for (LockTable.LockRecord r : m.locks.snapshot()) {
+                Boolean known = decided.get(r.tx());
+                if (known != null) {
+                    onDecide(new TxDecide(r.tx(), known, g, r.key()));
+                    continue;
+                }
                 env.send(r.tx().manager(), new TxQuery(r.tx(), g, r.key()));
+                Participation p = participating.get(r.tx());
+                // replicas wait in rank order, so that usually one finisher runs rather than several dueling ones
+                if (p != null && !active.containsKey(r.tx())
+                        && now - p.sinceMillis > takeoverAfterMillis + p.rank * txTimeoutMillis) {
+                    takeOver(env, p);
+                }
             }
         }
+    }
+
+    /**
+     * The manager has not decided for too long (it may have crashed): finish the transaction in its place, with this
+     * replica's own ballots. Any number of replicas may do so at once; they all decide from the same chosen values.
+     */
+    private void takeOver(Environment env, Participation p) {
+        TxPrepare prep = p.prepare;
+        Map<Key, GroupView> views = new TreeMap<>();
+        for (int i = 0; i < prep.keys().size(); i++) {
+            views.put(prep.keys().get(i), prep.views().get(i));
+        }
+        GroupView acceptors = prep.acceptors();
+        GroupView newer = replicas.bestView(acceptors.group());
+        if (newer != null && newer.epoch() > acceptors.epoch()) {
+            acceptors = newer;
+        }
+        Tx tx = new Tx(prep.tx(), List.of(), views, acceptors, null,
+                new CommitTally(prep.tx(), new ArrayList<>(views.keySet()), replicas.placement().replication(),
+                        acceptors.replication()));
+        tx.rank = p.rank;
+        active.put(tx.id, tx);
+        finish(env, tx, 1);
     }
 
     // ------------------------------------------------------------------ acceptor
@@ -319,8 +404,7 @@ public final class TransactionManager {
         }
         CommitAcceptor.Instance inst = new CommitAcceptor.Instance(p.tx(), p.key(), p.position());
         if (m.commitAcceptors.accept(inst, p.ballot(), p.prepared())) {
-            env.send(p.tx().manager(), new TxAccepted(p.tx(), p.key(), p.position(), p.ballot(), p.prepared(),
-                    positions(m)));
+            env.send(from, new TxAccepted(p.tx(), p.key(), p.position(), p.ballot(), p.prepared(), positions(m)));
         }
     }
 
@@ -352,7 +436,7 @@ public final class TransactionManager {
     public void onTimer(Environment env, TxTick t) {
         if (t instanceof TxTimeout to) {
             Tx tx = active.get(to.tx());
-            if (tx != null && tx.ballot == to.attempt()) {
+            if (tx != null && tx.attempt == to.attempt()) {
                 finish(env, tx, to.attempt() + 1);
             }
         } else if (t instanceof LockQueryTick) {
@@ -361,9 +445,26 @@ public final class TransactionManager {
         }
     }
 
+    /** A line per lock this node holds as a replica, for diagnosis: transaction, key, and whether it can finish it. */
+    public List<String> describeLocks() {
+        List<String> out = new ArrayList<>();
+        for (int g : replicas.memberGroupIds()) {
+            for (LockTable.LockRecord r : replicas.member(g).locks.snapshot()) {
+                Participation p = participating.get(r.tx());
+                out.add(r.tx() + " " + r.key() + (r.pending() == null ? " read" : " write") + " group " + g
+                        + (p == null ? " (no metadata)" : " (since " + p.sinceMillis() + " ms, rank " + p.rank() + ")")
+                        + (active.containsKey(r.tx()) ? " finishing at attempt " + active.get(r.tx()).attempt : ""));
+            }
+        }
+        return out;
+    }
+
     /** Transactions this node manages that are not decided yet. */
     public int activeTransactions() {
         return active.size();
+    }
+
+    private record Participation(TxPrepare prepare, long sinceMillis, int rank) {
     }
 
     private static final class Promises {
@@ -383,6 +484,9 @@ public final class TransactionManager {
         final CommitTally tally;
         final Map<CommitAcceptor.Instance, Promises> promises = new HashMap<>();
         long ballot;
+        int attempt;
+        /** 0 for the manager; 1 + (item index * R + position) for a replica finishing in its place. */
+        int rank;
 
         Tx(TxId id, List<TxItem> items, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback,
                 CommitTally tally) {

@@ -13,9 +13,17 @@ import java.util.List;
  */
 public sealed interface TxnMessage extends Message {
 
-    /** Manager to each member of an item's group: vote on this use of the item; {@code write} is null for a read. */
-    record TxPrepare(TxId tx, int group, long epoch, Key key, Tag expected, Item write, GroupView acceptors)
-            implements TxnMessage {
+    /**
+     * Manager to each member of an item's group: vote on this use of the item; {@code write} is null for a read.
+     * {@code keys} and {@code views} list every item of the transaction, so that a replica left holding a lock can
+     * finish the transaction itself if the manager disappears.
+     */
+    record TxPrepare(TxId tx, int group, long epoch, Key key, Tag expected, Item write, GroupView acceptors,
+            List<Key> keys, List<GroupView> views) implements TxnMessage {
+        public TxPrepare {
+            keys = List.copyOf(keys);
+            views = List.copyOf(views);
+        }
     }
 
     /** Participant to acceptors: its vote, as Paxos phase 2a at ballot 0 for instance (tx, key, position). */
@@ -41,7 +49,7 @@ public sealed interface TxnMessage extends Message {
             long acceptorEpoch) implements TxnMessage {
     }
 
-    /** Phase 2b, to the manager: these acceptor positions accepted the vote at this ballot. */
+    /** Phase 2b, to the manager (ballot 0) or to whoever sent phase 2a: these acceptor positions accepted. */
     record TxAccepted(TxId tx, Key key, int position, long ballot, boolean prepared, List<Integer> acceptorPositions)
             implements TxnMessage {
         public TxAccepted {

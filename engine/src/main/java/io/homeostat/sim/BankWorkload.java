@@ -29,7 +29,7 @@ final class BankWorkload {
     private static final long STEP_TIMEOUT_MS = 3_000;
 
     /** What the workload saw. */
-    record Outcome(long committed, long aborted, int audits, BankChecker.Result check) {
+    record Outcome(long committed, long aborted, int audits, BankChecker.Result check, String lastFailure) {
         boolean ok() {
             return check.ok() && audits > 0;
         }
@@ -43,6 +43,7 @@ final class BankWorkload {
     private boolean initialized;
     private boolean finalDone;
     private long auditTries;
+    private String lastFailure = "";
 
     BankWorkload(StoreSimulation s) {
         this.s = s;
@@ -169,7 +170,8 @@ final class BankWorkload {
         for (int i = 0; i < ACCOUNTS; i++) {
             initial.put(account(i), INITIAL);
         }
-        return new Outcome(committed, aborted, audits.size(), BankChecker.check(initial, audits, false));
+        return new Outcome(committed, aborted, audits.size(), BankChecker.check(initial, audits, false),
+                lastFailure);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -203,6 +205,7 @@ final class BankWorkload {
 
             @Override
             public void failed(ReplicaManager.Failure failure, String reason) {
+                lastFailure = "read " + failure + ": " + reason;
                 failed.run();
             }
         });
@@ -235,6 +238,7 @@ final class BankWorkload {
             @Override
             public void aborted(String reason) {
                 aborted++;
+                lastFailure = "abort: " + reason;
                 onAbort.run();
             }
         };

@@ -144,6 +144,13 @@ public final class StoreSimulation {
             bank.finalAudit();
             sim.runUntil(bank::finished, SECOND, sim.nowMicros() + 60 * SECOND);
         }
+        if (bank != null && !bank.finished()) {
+            for (Address a : live.values()) {
+                for (String l : node(a).transactions().describeLocks()) {
+                    say("still locked at %s: %s", a, l);
+                }
+            }
+        }
         LinearizabilityResult lin = LinearizabilityChecker.check(history, 2_000_000);
         say("%d operations: %d ok, %d failed, %d unknown; linearizability %s", pending.size(), ok, failed, unknown,
                 lin.verdict());

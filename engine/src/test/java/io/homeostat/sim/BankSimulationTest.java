@@ -9,15 +9,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Paxos Commit keeps the bank's total: transfers between accounts commit atomically and every committed audit sees the
- * initial total with no negative balance, with and without a partition. Scenarios with crashes wait for manager
- * takeover (a crashed transaction manager's locks are not yet released by the acceptors).
+ * initial total with no negative balance, without faults, under a partition, and with crashes of replicas and
+ * transaction managers (replicas left holding locks finish the transaction in the manager's place). Under heavy churn
+ * some seeds still fail to commit a final audit (liveness, not safety); that scenario is not in this suite yet.
  */
 class BankSimulationTest {
 
     private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(4);
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"txn-nofault", "txn-partition"})
+    @ValueSource(strings = {"txn-nofault", "txn-partition", "txn-crash"})
     void theTotalIsConserved(String scenario) {
         for (long seed = 1; seed <= Integer.getInteger("homeostat.txn.seeds", 20); seed++) {
             StringBuilder log = new StringBuilder();

@@ -14,8 +14,8 @@ class LockTableTest {
     private final Key k = Key.of("k");
     private final Tag t1 = new Tag(1, Address.sim(1), 1);
     private final Tag t2 = new Tag(2, Address.sim(1), 2);
-    private final TxId a = new TxId(Address.sim(1), 1);
-    private final TxId b = new TxId(Address.sim(2), 1);
+    private final TxId a = new TxId(Address.sim(1), 0, 1);
+    private final TxId b = new TxId(Address.sim(2), 0, 1);
     private final Item write = new Item(k, t2, Bytes.of("x"));
 
     @Test

@@ -23,7 +23,7 @@ class PaxosCommitTest {
         int bothDecided = 0;
         for (long seed = 1; seed <= 5_000; seed++) {
             SplittableRandom random = new SplittableRandom(seed);
-            TxId tx = new TxId(Address.sim(0), seed);
+            TxId tx = new TxId(Address.sim(0), 0, seed);
             List<Key> items = List.of(Key.of("a"), Key.of("b"));
             List<CommitAcceptor> acceptors = new ArrayList<>();
             for (int i = 0; i < ACCEPTORS; i++) {
