@@ -499,7 +499,7 @@ public final class ReplicaManager {
                 if (!m.recovering && !m.activeIndices.isEmpty()) {
                     // keep the frozen data a while: the new member may need it if another replica fails meanwhile
                     retired.put(g, new Retired(view.epoch(), new TreeSet<>(m.activeIndices),
-                            env.nowMillis() + RETIRED_RETENTION_CHECKS * config.checkIntervalMillis()));
+                            env.nowMillis() + RETIRED_RETENTION_CHECKS * config.checkIntervalMillis(), m));
                 } else {
                     storage.drop(g);
                 }
@@ -653,11 +653,13 @@ public final class ReplicaManager {
         }
         Set<Integer> covered;
         Retired r = retired.get(g);
+        Member source = m;
         if (m != null && !m.recovering && m.acceptor.installed().epoch() == p.view().epoch()) {
             covered = indicesOf(m.acceptor.installed(), self);
             covered.addAll(m.handedOver);
         } else if (m == null && r != null && p.view().epoch() >= r.removedAtEpoch()) {
             covered = r.indices();
+            source = r.member();
         } else {
             env.send(from, new NotServing(p.requestId(), g, m == null ? bestView(g) : m.acceptor.installed()));
             return;
@@ -665,9 +667,9 @@ public final class ReplicaManager {
         List<Item> items = storage.scan(g, p.after(), p.max());
         boolean last = items.size() < p.max();
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
-                last && m != null ? m.locks.snapshot() : List.of(),
-                last && m != null ? m.commitAcceptors.snapshot() : List.of(),
-                last && m != null && transactions != null ? transactions.prepares(m) : List.of()));
+                last ? source.locks.snapshot() : List.of(),
+                last ? source.commitAcceptors.snapshot() : List.of(),
+                last && transactions != null ? transactions.prepares(source) : List.of()));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {
@@ -931,8 +933,11 @@ public final class ReplicaManager {
     record Pull(GroupView view, Address from) {
     }
 
-    /** Data kept after removal from a group, as a state-transfer source. */
-    private record Retired(long removedAtEpoch, Set<Integer> indices, long expiresAtMillis) {
+    /**
+     * Data kept after removal from a group, as a state-transfer source: the items in storage, and the member's locks,
+     * commit-acceptor state and transactions (a prepared vote must reach the new member as surely as the data).
+     */
+    private record Retired(long removedAtEpoch, Set<Integer> indices, long expiresAtMillis, Member member) {
     }
 
     private static final class ViewSearch {

@@ -59,12 +59,24 @@ final class BankWorkload {
 
     /** Reads every account (absent), then writes the initial balances in one transaction; retried until it commits. */
     private void initialize() {
+        step(done -> initializeOnce(done), () -> {
+            if (!initialized) {
+                s.sim.at(s.sim.nowMicros() + 50 * MS, this::initialize);
+            }
+        });
+    }
+
+    private void initializeOnce(Runnable done) {
         readAll(s.randomLive(), reads -> {
             List<TxItem> items = new ArrayList<>();
             for (int i = 0; i < ACCOUNTS; i++) {
                 items.add(new TxItem(Key.of(account(i)), reads.get(i).tag, true, balance(INITIAL)));
             }
             Address at = s.randomLive();
+            if (s.node(at) == null) {
+                done.run();
+                return;
+            }
             s.node(at).transactions().commit(s.sim.node(at), items, callback(() -> {
                 initialized = true;
                 for (int c = 0; c < 4; c++) {
@@ -72,8 +84,9 @@ final class BankWorkload {
                     s.sim.at(s.sim.nowMicros() + c * MS, () -> transfer(client));
                 }
                 s.sim.at(s.sim.nowMicros() + 500 * MS, this::audit);
-            }, () -> s.sim.at(s.sim.nowMicros() + 50 * MS, this::initialize)));
-        }, () -> s.sim.at(s.sim.nowMicros() + 50 * MS, this::initialize));
+                done.run();
+            }, done));
+        }, done);
     }
 
     /**
