@@ -151,7 +151,7 @@ public final class TransactionManager {
                 return;
             }
         }
-        Tx tx = new Tx(id, items, views, acceptors, callback,
+        Tx tx = new Tx(id, views, acceptors, callback,
                 new CommitTally(id, new ArrayList<>(views.keySet()), placement.replication(),
                         acceptors.replication()));
         active.put(id, tx);
@@ -350,7 +350,7 @@ public final class TransactionManager {
         if (newer != null && newer.epoch() > acceptors.epoch()) {
             acceptors = newer;
         }
-        Tx tx = new Tx(prep.tx(), List.of(), views, acceptors, null,
+        Tx tx = new Tx(prep.tx(), views, acceptors, null,
                 new CommitTally(prep.tx(), new ArrayList<>(views.keySet()), replicas.placement().replication(),
                         acceptors.replication()));
         tx.rank = p.rank;
@@ -477,7 +477,6 @@ public final class TransactionManager {
 
     private static final class Tx {
         final TxId id;
-        final List<TxItem> items;
         final Map<Key, GroupView> views;
         GroupView acceptors;
         CommitCallback callback;
@@ -488,10 +487,8 @@ public final class TransactionManager {
         /** 0 for the manager; 1 + (item index * R + position) for a replica finishing in its place. */
         int rank;
 
-        Tx(TxId id, List<TxItem> items, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback,
-                CommitTally tally) {
+        Tx(TxId id, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback, CommitTally tally) {
             this.id = id;
-            this.items = items;
             this.views = views;
             this.acceptors = acceptors;
             this.callback = callback;

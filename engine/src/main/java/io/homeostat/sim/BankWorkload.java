@@ -42,7 +42,6 @@ final class BankWorkload {
     private long nextAuditId;
     private boolean initialized;
     private boolean finalDone;
-    private long auditTries;
     private String lastFailure = "";
 
     BankWorkload(StoreSimulation s) {
@@ -174,7 +173,6 @@ final class BankWorkload {
                 audits.add(new BankChecker.Observation<>(++nextAuditId, balances));
                 after.run();
             }, retry));
-            auditTries++;
         }, retry);
     }
 

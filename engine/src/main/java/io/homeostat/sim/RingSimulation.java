@@ -64,11 +64,6 @@ public final class RingSimulation {
         return new RingSimulation(scenario, seed, config, trace, progress).run();
     }
 
-    /** The simulator, for tests that drive a run step by step. */
-    Simulator simulator() {
-        return sim;
-    }
-
     private SimulationResult run() {
         int n = scenario.nodes();
         for (int i = 0; i < n; i++) {
