@@ -1,11 +1,13 @@
 package io.homeostat.cli;
 
+import io.homeostat.replica.ReplicaConfig;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.runtime.threaded.WallClock;
 import io.homeostat.sim.RingSimulation;
 import io.homeostat.sim.Scenario;
 import io.homeostat.sim.Scenarios;
 import io.homeostat.sim.SimulationResult;
+import io.homeostat.sim.StoreSimulation;
 import io.homeostat.sim.Trace;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -56,7 +58,10 @@ public final class Main {
     }
 
     private static int simulate(Options o, PrintStream out) {
-        Scenario scenario = Scenarios.byName(o.scenario, o.nodes);
+        if (StoreSimulation.SCENARIOS.contains(o.scenario)) {
+            return simulateStore(o, out);
+        }
+        Scenario scenario = Scenarios.byName(o.scenario, o.nodes == null ? 64 : o.nodes);
         if (o.seconds != null) {
             scenario = scenario.withSafetyMillis(Math.round(o.seconds * 1000));
         }
@@ -123,12 +128,70 @@ public final class Main {
         return failing.isEmpty() ? 0 : 1;
     }
 
+    /** The replication and transaction scenarios: every seed's history goes through the checkers. */
+    private static int simulateStore(Options o, PrintStream out) {
+        int nodes = o.nodes == null ? 10 : o.nodes;
+        ReplicaConfig config = ReplicaConfig.defaults().withGroupsLog2(4);
+        long operations = 0;
+        long committed = 0;
+        long aborted = 0;
+        long unavailable = 0;
+        long lost = 0;
+        long violations = 0;
+        List<Long> failing = new ArrayList<>();
+        boolean single = o.firstSeed == o.lastSeed;
+        for (long seed = o.firstSeed; seed <= o.lastSeed; seed++) {
+            StoreSimulation.Result r = StoreSimulation.run(o.scenario, nodes, seed, config,
+                    single && !o.quiet ? out::println : line -> { });
+            operations += r.operations() + (r.bank() == null ? 0 : r.committed() + r.aborted());
+            committed += r.committed();
+            aborted += r.aborted();
+            unavailable += r.failed();
+            lost += r.lostAcknowledgedWrites();
+            boolean safe = r.linearizability().isOk() && (r.bank() == null || r.bank().check().ok())
+                    && r.lostAcknowledgedWrites() == 0;
+            if (!safe) {
+                violations++;
+            }
+            if (!o.quiet || !r.ok()) {
+                out.printf(Locale.ROOT, "seed %d: %s, %d operations, %d committed, %d aborted, %d unavailable%n",
+                        seed, r.ok() ? "ok" : "FAILED", r.operations(), r.committed(), r.aborted(), r.failed());
+            }
+            if (!r.ok()) {
+                failing.add(seed);
+                String why = safe ? "liveness: groups settled=" + r.settled()
+                        + (r.bank() == null ? "" : ", audits committed=" + r.bank().audits())
+                        : "VIOLATION: " + (!r.linearizability().isOk()
+                                ? r.linearizability().summary().lines().findFirst().orElse("")
+                                : r.bank() != null && !r.bank().check().ok() ? r.bank().check().describe()
+                                : r.lostAcknowledgedWrites() + " acknowledged writes lost");
+                out.println("  " + why);
+                out.println("  replay: bin/homeostat simulate --scenario " + o.scenario + " --nodes " + nodes
+                        + " --seed " + seed);
+            }
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("scenario", o.scenario);
+        f.put("nodes", nodes);
+        f.put("seeds", o.lastSeed - o.firstSeed + 1);
+        f.put("operations", operations);
+        f.put("committed", committed);
+        f.put("aborted", aborted);
+        f.put("unavailable", unavailable);
+        f.put("violations", violations);
+        f.put("lostAcknowledgedWrites", lost);
+        f.put("failingSeeds", failing);
+        out.println(io.homeostat.sim.Json.object(f));
+        return failing.isEmpty() ? 0 : 1;
+    }
+
     static String usage() {
         return String.join("\n",
                 "usage: bin/homeostat simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T]",
                 "                              [--trace FILE] [--quiet]",
-                "  scenarios: " + String.join(", ", Scenarios.NAMES),
-                "  --nodes N     nodes at start (default 64)",
+                "  ring scenarios: " + String.join(", ", Scenarios.NAMES),
+                "  store scenarios: " + String.join(", ", StoreSimulation.SCENARIOS),
+                "  --nodes N     nodes at start (default 64 for ring scenarios, 10 for store scenarios)",
                 "  --seed S      one seed (default 1); --seeds A..B runs every seed from A to B",
                 "  --seconds T   length of the safety phase in simulated seconds",
                 "  --trace FILE  write every simulated event to FILE (one seed only)");
@@ -143,7 +206,7 @@ public final class Main {
     private static final class Options {
         String command;
         String scenario;
-        int nodes = 64;
+        Integer nodes;
         long firstSeed = 1;
         long lastSeed = 1;
         Double seconds;
@@ -189,9 +252,9 @@ public final class Main {
             if (o.scenario == null) {
                 throw new UsageException("--scenario is required; one of " + String.join(", ", Scenarios.NAMES));
             }
-            if (!Scenarios.NAMES.contains(o.scenario)) {
+            if (!Scenarios.NAMES.contains(o.scenario) && !StoreSimulation.SCENARIOS.contains(o.scenario)) {
                 throw new UsageException("unknown scenario '" + o.scenario + "'; one of "
-                        + String.join(", ", Scenarios.NAMES));
+                        + String.join(", ", Scenarios.NAMES) + ", " + String.join(", ", StoreSimulation.SCENARIOS));
             }
             if (o.traceFile != null && o.firstSeed != o.lastSeed) {
                 throw new UsageException("--trace works with one seed only");

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * transaction (never overdrawing); an auditor reads every account in one read-only transaction. Every committed audit
  * must see the initial total and no negative balance ({@link BankChecker}).
  */
-final class BankWorkload {
+public final class BankWorkload {
 
     static final int ACCOUNTS = 8;
     static final long INITIAL = 100;
@@ -29,8 +29,8 @@ final class BankWorkload {
     private static final long STEP_TIMEOUT_MS = 3_000;
 
     /** What the workload saw. */
-    record Outcome(long committed, long aborted, int audits, BankChecker.Result check, String lastFailure) {
-        boolean ok() {
+    public record Outcome(long committed, long aborted, int audits, BankChecker.Result check, String lastFailure) {
+        public boolean ok() {
             return check.ok() && audits > 0;
         }
     }

@@ -39,10 +39,19 @@ public final class StoreSimulation {
     /** What a run observed. */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,
-            boolean settled, BankWorkload.Outcome bank) {
+            boolean settled, BankWorkload.Outcome bank, long lostAcknowledgedWrites) {
 
         public boolean ok() {
-            return settled && linearizability.isOk() && (bank == null || bank.ok());
+            return settled && linearizability.isOk() && (bank == null || bank.ok()) && lostAcknowledgedWrites == 0;
+        }
+
+        /** The transactions committed (bank workload) or the operations that succeeded (key-value workload). */
+        public long committed() {
+            return bank == null ? succeeded : bank.committed();
+        }
+
+        public long aborted() {
+            return bank == null ? 0 : bank.aborted();
         }
     }
 
@@ -156,7 +165,7 @@ public final class StoreSimulation {
                 lin.verdict());
         return new Result(scenario, sim.seed(), nodeCount, pending.size(), ok, failed, unknown,
                 sim.nowMicros() / (double) SECOND, sim.trace().digest(), lin, settled && resettled,
-                bank == null ? null : bank.result());
+                bank == null ? null : bank.result(), lostColdWrites());
     }
 
     private void injectFaults(long t0) {
@@ -217,6 +226,30 @@ public final class StoreSimulation {
         } else if (live.size() > nodeCount / 2) {
             crashRandom();
         }
+    }
+
+    /** Cold keys whose write was acknowledged but whose read after the heal returned something else. */
+    private long lostColdWrites() {
+        Map<String, Operation.Value> written = new HashMap<>();
+        Map<String, Operation.Value> finalRead = new HashMap<>();
+        for (Operation o : history) {
+            if (!o.key().startsWith("cold") || o.outcome() != Operation.Outcome.OK) {
+                continue;
+            }
+            if (o.kind() == Operation.Kind.WRITE) {
+                written.put(o.key(), o.value());
+            } else if (o.kind() == Operation.Kind.READ && o.clientId() == 99) {
+                finalRead.put(o.key(), o.value());
+            }
+        }
+        long lost = 0;
+        for (Map.Entry<String, Operation.Value> e : written.entrySet()) {
+            Operation.Value read = finalRead.get(e.getKey());
+            if (read != null && !read.equals(e.getValue())) {
+                lost++;
+            }
+        }
+        return lost;
     }
 
     /**

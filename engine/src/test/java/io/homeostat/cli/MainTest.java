@@ -67,6 +67,17 @@ class MainTest {
     }
 
     @Test
+    void storeScenariosEndWithTheCheckersVerdict() {
+        Run r = run("simulate", "--scenario", "txn-nofault", "--seeds", "1..2", "--quiet");
+        assertThat(r.status()).as(r.out()).isZero();
+        for (String field : List.of("seeds", "operations", "committed", "aborted", "unavailable", "violations",
+                "lostAcknowledgedWrites", "failingSeeds")) {
+            assertThat(r.lastLine()).contains("\"" + field + "\":");
+        }
+        assertThat(r.lastLine()).contains("\"seeds\":2", "\"violations\":0", "\"failingSeeds\":[]");
+    }
+
+    @Test
     void usageErrorsNameTheProblem() {
         Run unknown = run("simulate", "--scenario", "nope");
         assertThat(unknown.status()).isEqualTo(2);
