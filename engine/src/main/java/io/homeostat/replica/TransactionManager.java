@@ -64,7 +64,13 @@ public final class TransactionManager {
     public interface CommitCallback {
         void committed();
 
+        /** Aborted: nothing took effect (a conflict, or no view known yet). */
         void aborted(String reason);
+
+        /** No decision could be reached in time: the transaction may or may not commit later. */
+        default void unknown(String reason) {
+            aborted(reason);
+        }
     }
 
     private static final int MAX_DECISIONS_KEPT = 10_000;
@@ -210,7 +216,7 @@ public final class TransactionManager {
             // tell the client now; keep finishing in the background so that the replicas' locks are released
             CommitCallback c = tx.callback;
             tx.callback = null;
-            c.aborted("no decision after " + maxFinishAttempts + " attempts: the acceptors of group "
+            c.unknown("no decision after " + maxFinishAttempts + " attempts: the acceptors of group "
                     + tx.acceptors.group() + " or the items' replicas are unreachable (outcome unknown)");
         }
         if (attempt > MAX_BACKGROUND_ATTEMPTS) {

@@ -1,0 +1,44 @@
+package io.homeostat;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * The Homeostat data API: a replicated, transactional key-value store. Single-key operations are linearizable;
+ * transactions are serializable and commit atomically by Paxos Commit (see docs/CONSISTENCY.md).
+ *
+ * <p>Keys are strings (UTF-8) of at most 4 KiB; values are byte arrays of at most
+ * {@link ClientOptions#maxValueBytes()}. Every call may fail with {@link UnavailableException} (no majority of a key's
+ * replicas reachable), {@link OperationTimeoutException} (outcome unknown), and transactions with
+ * {@link ConflictException} once their retries are used up. Thread-safe.
+ */
+public interface Homeostat {
+
+    /** The value of {@code key}, or empty if it has none. */
+    Optional<byte[]> get(String key);
+
+    void put(String key, byte[] value);
+
+    void delete(String key);
+
+    /**
+     * Sets {@code key} to {@code newValue} (null deletes) if its current value equals {@code expected} (null: absent).
+     * Returns whether it did.
+     */
+    boolean compareAndSet(String key, byte[] expected, byte[] newValue);
+
+    /**
+     * Runs {@code body} in a transaction and commits it, retrying the whole body on conflict (so it must have no side
+     * effects other than through the transaction). Returns the body's result from the attempt that committed.
+     */
+    <T> T transaction(Function<Transaction, T> body);
+
+    CompletableFuture<Optional<byte[]>> getAsync(String key);
+
+    CompletableFuture<Void> putAsync(String key, byte[] value);
+
+    CompletableFuture<Boolean> compareAndSetAsync(String key, byte[] expected, byte[] newValue);
+
+    <T> CompletableFuture<T> transactionAsync(Function<Transaction, T> body);
+}

@@ -1,0 +1,284 @@
+package io.homeostat.runtime.threaded;
+
+import io.homeostat.ClientOptions;
+import io.homeostat.ConflictException;
+import io.homeostat.Homeostat;
+import io.homeostat.HomeostatException;
+import io.homeostat.OperationTimeoutException;
+import io.homeostat.Transaction;
+import io.homeostat.UnavailableException;
+import io.homeostat.ValueTooLargeException;
+import io.homeostat.node.HomeostatNode;
+import io.homeostat.replica.ReplicaManager;
+import io.homeostat.replica.TransactionManager;
+import io.homeostat.replica.TransactionManager.TxItem;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * {@link Homeostat} for a node run by the threaded driver: every call is handed to the node's event loop and the
+ * caller waits on a future. Single-key writes and compare-and-set are one-item transactions; a transaction body runs
+ * on the caller's thread, its reads go to the cluster and its writes are buffered until commit.
+ */
+public final class ThreadedClient implements Homeostat {
+
+    private final ThreadedNode node;
+    private final HomeostatNode protocol;
+    private final ClientOptions options;
+
+    /** A client of {@code protocol}, which must be the protocol {@code node} runs. */
+    public ThreadedClient(ThreadedNode node, HomeostatNode protocol, ClientOptions options) {
+        this.node = node;
+        this.protocol = protocol;
+        this.options = options;
+    }
+
+    // ------------------------------------------------------------------ synchronous API
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        Read r = await(read(key), deadline());
+        return Optional.ofNullable(r.value).map(Bytes::toBytes);
+    }
+
+    @Override
+    public void put(String key, byte[] value) {
+        checkSize(key, value);
+        transaction(tx -> {
+            tx.put(key, value);
+            return null;
+        });
+    }
+
+    @Override
+    public void delete(String key) {
+        transaction(tx -> {
+            tx.delete(key);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean compareAndSet(String key, byte[] expected, byte[] newValue) {
+        if (newValue != null) {
+            checkSize(key, newValue);
+        }
+        return transaction(tx -> {
+            byte[] current = tx.get(key).orElse(null);
+            if (!Arrays.equals(current, expected)) {
+                return false;
+            }
+            if (newValue == null) {
+                tx.delete(key);
+            } else {
+                tx.put(key, newValue);
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public <T> T transaction(Function<Transaction, T> body) {
+        long deadline = deadline();
+        long backoff = Math.max(1, options.retryBackoffMillis());
+        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+            Context tx = new Context(deadline);
+            T result = body.apply(tx);
+            List<TxItem> items = tx.items();
+            if (items.isEmpty()) {
+                return result;
+            }
+            if (await(commit(items), deadline)) {
+                return result;
+            }
+            pause(ThreadLocalRandom.current().nextLong(backoff + 1), deadline);
+            backoff = Math.min(backoff * 2, 1_000);
+        }
+        throw new ConflictException("transaction aborted " + options.maxAttempts() + " times by concurrent "
+                + "transactions on the same keys (ClientOptions.maxAttempts); nothing was written");
+    }
+
+    // ------------------------------------------------------------------ asynchronous API
+
+    @Override
+    public CompletableFuture<Optional<byte[]>> getAsync(String key) {
+        return read(key).thenApply(r -> Optional.ofNullable(r.value).map(Bytes::toBytes));
+    }
+
+    @Override
+    public CompletableFuture<Void> putAsync(String key, byte[] value) {
+        return CompletableFuture.runAsync(() -> put(key, value));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> compareAndSetAsync(String key, byte[] expected, byte[] newValue) {
+        return CompletableFuture.supplyAsync(() -> compareAndSet(key, expected, newValue));
+    }
+
+    @Override
+    public <T> CompletableFuture<T> transactionAsync(Function<Transaction, T> body) {
+        return CompletableFuture.supplyAsync(() -> transaction(body));
+    }
+
+    // ------------------------------------------------------------------ the node side
+
+    private record Read(Tag tag, Bytes value) {
+    }
+
+    private CompletableFuture<Read> read(String key) {
+        CompletableFuture<Read> f = new CompletableFuture<>();
+        Key k = Key.of(key);
+        node.execute(env -> protocol.replicas().read(env, k, new ReplicaManager.OpCallback() {
+            @Override
+            public void done(Bytes value) {
+                f.completeExceptionally(new IllegalStateException("a read must report its tag"));
+            }
+
+            @Override
+            public void doneTagged(Tag tag, Bytes value) {
+                f.complete(new Read(tag, value));
+            }
+
+            @Override
+            public void failed(ReplicaManager.Failure failure, String reason) {
+                f.completeExceptionally(failure == ReplicaManager.Failure.UNAVAILABLE
+                        ? new UnavailableException(reason) : new OperationTimeoutException(reason));
+            }
+        }));
+        return f;
+    }
+
+    /** True if committed, false if aborted by a conflict. */
+    private CompletableFuture<Boolean> commit(List<TxItem> items) {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        node.execute(env -> protocol.transactions().commit(env, items, new TransactionManager.CommitCallback() {
+            @Override
+            public void committed() {
+                f.complete(true);
+            }
+
+            @Override
+            public void aborted(String reason) {
+                f.complete(false);
+            }
+
+            @Override
+            public void unknown(String reason) {
+                f.completeExceptionally(new UnavailableException(reason));
+            }
+        }));
+        return f;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** One attempt of a transaction body. */
+    private final class Context implements Transaction {
+        private final long deadline;
+        private final Map<String, Read> reads = new LinkedHashMap<>();
+        /** Buffered writes; a null value deletes. */
+        private final Map<String, Bytes> writes = new LinkedHashMap<>();
+
+        Context(long deadline) {
+            this.deadline = deadline;
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            if (writes.containsKey(key)) {
+                return Optional.ofNullable(writes.get(key)).map(Bytes::toBytes);
+            }
+            Read r = reads.get(key);
+            if (r == null) {
+                r = await(read(key), deadline);
+                reads.put(key, r);
+            }
+            return Optional.ofNullable(r.value).map(Bytes::toBytes);
+        }
+
+        @Override
+        public void put(String key, byte[] value) {
+            checkSize(key, value);
+            writes.put(key, Bytes.of(value));
+        }
+
+        @Override
+        public void delete(String key) {
+            Key.of(key); // validates the key now rather than at commit
+            writes.put(key, null);
+        }
+
+        /** Reads validate their tag; writes of keys never read first learn the current tag. */
+        List<TxItem> items() {
+            List<TxItem> out = new ArrayList<>();
+            for (Map.Entry<String, Read> e : reads.entrySet()) {
+                boolean write = writes.containsKey(e.getKey());
+                out.add(new TxItem(Key.of(e.getKey()), e.getValue().tag, write,
+                        write ? writes.get(e.getKey()) : null));
+            }
+            for (Map.Entry<String, Bytes> e : writes.entrySet()) {
+                if (!reads.containsKey(e.getKey())) {
+                    Read current = await(read(e.getKey()), deadline);
+                    out.add(new TxItem(Key.of(e.getKey()), current.tag, true, e.getValue()));
+                }
+            }
+            return out;
+        }
+    }
+
+    private void checkSize(String key, byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null; use delete(key) to remove " + key);
+        }
+        if (value.length > options.maxValueBytes()) {
+            throw new ValueTooLargeException("value of " + value.length + " bytes for key " + key
+                    + " exceeds the limit of " + options.maxValueBytes() + " bytes (ClientOptions.maxValueBytes); "
+                    + "split it, or store it elsewhere and keep a reference here");
+        }
+    }
+
+    private long deadline() {
+        return WallClock.nanos() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+    }
+
+    private static <T> T await(CompletableFuture<T> f, long deadlineNanos) {
+        long left = deadlineNanos - WallClock.nanos();
+        try {
+            return f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new OperationTimeoutException("no answer within the time limit (ClientOptions.timeoutMillis); "
+                    + "the outcome is unknown");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HomeostatException h) {
+                throw h;
+            }
+            throw new HomeostatException("operation failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HomeostatException("interrupted while waiting for the cluster", e);
+        }
+    }
+
+    private static void pause(long millis, long deadlineNanos) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - WallClock.nanos());
+        try {
+            Thread.sleep(Math.max(0, Math.min(millis, left)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HomeostatException("interrupted while backing off", e);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.homeostat.runtime.threaded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.homeostat.ClientOptions;
+import io.homeostat.Homeostat;
+import io.homeostat.HomeostatException;
+import io.homeostat.ValueTooLargeException;
+import io.homeostat.node.HomeostatNode;
+import io.homeostat.replica.ReplicaConfig;
+import io.homeostat.ring.RingConfig;
+import io.homeostat.ring.RingId;
+import io.homeostat.runtime.Address;
+import io.homeostat.store.MemoryStorage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The public API against a real three-node cluster: each node on its own threads, in-JVM transport. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ThreadedClientTest {
+
+    private static final int NODES = 3;
+    private ThreadedDriver driver;
+    private final List<Homeostat> clients = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        List<Address> addresses = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            addresses.add(new Address("local", i));
+        }
+        driver = new ThreadedDriver(new LocalTransport(), Discovery.fixed(addresses), NodeOptions.defaults());
+        for (int i = 0; i < NODES; i++) {
+            ReplicaConfig rc = ReplicaConfig.defaults().withGroupsLog2(3).withFounder(i == 0);
+            HomeostatNode p = new HomeostatNode(RingId.random(new SplittableRandom(100 + i)), addresses.get(i),
+                    RingConfig.defaults(), rc, new MemoryStorage());
+            ThreadedNode n = driver.addNode(addresses.get(i), p);
+            clients.add(new ThreadedClient(n, p, new ClientOptions(1_024, 64, 2, 20_000)));
+        }
+        // the cluster is usable once every node can write and read back through its own client
+        for (int i = 0; i < NODES; i++) {
+            Homeostat c = clients.get(i);
+            String key = "probe-" + i;
+            Await.until(Duration.ofSeconds(60), () -> {
+                try {
+                    c.put(key, bytes("ok"));
+                    return c.get(key).isPresent();
+                } catch (HomeostatException e) {
+                    return false;
+                }
+            }, "node " + i + " to serve reads and writes");
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aWriteOnOneNodeIsReadOnEveryNode() {
+        clients.get(0).put("page:Main", bytes("hello"));
+        for (Homeostat c : clients) {
+            assertThat(c.get("page:Main")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("hello")));
+        }
+        clients.get(1).delete("page:Main");
+        assertThat(clients.get(2).get("page:Main")).isEmpty();
+        assertThat(clients.get(2).get("never-written")).isEmpty();
+    }
+
+    @Test
+    void compareAndSetSucceedsOnlyOnTheExpectedValue() {
+        Homeostat c = clients.get(1);
+        assertThat(c.compareAndSet("cas", null, bytes("a"))).isTrue();
+        assertThat(c.compareAndSet("cas", null, bytes("b"))).isFalse();
+        assertThat(c.compareAndSet("cas", bytes("a"), bytes("b"))).isTrue();
+        assertThat(clients.get(2).get("cas")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("b")));
+    }
+
+    @Test
+    void concurrentIncrementsFromEveryNodeAreNotLost() throws Exception {
+        int perClient = 15;
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
+        for (Homeostat c : clients) {
+            runs.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < perClient; i++) {
+                    c.transaction(tx -> {
+                        long n = tx.get("counter").map(b -> Long.parseLong(new String(b, StandardCharsets.UTF_8)))
+                                .orElse(0L);
+                        tx.put("counter", bytes(Long.toString(n + 1)));
+                        return null;
+                    });
+                }
+            }));
+        }
+        CompletableFuture.allOf(runs.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
+        byte[] v = clients.get(0).get("counter").orElseThrow();
+        assertThat(new String(v, StandardCharsets.UTF_8)).isEqualTo(Long.toString((long) perClient * NODES));
+    }
+
+    @Test
+    void oversizedValuesAreRejectedWithTheLimit() {
+        assertThatThrownBy(() -> clients.get(0).put("big", new byte[1_025]))
+                .isInstanceOf(ValueTooLargeException.class).hasMessageContaining("1024 bytes")
+                .hasMessageContaining("maxValueBytes");
+        assertThat(clients.get(0).get("big")).isEmpty();
+    }
+
+    @Test
+    void asyncCallsComplete() throws Exception {
+        clients.get(2).putAsync("async", bytes("x")).get(60, TimeUnit.SECONDS);
+        assertThat(clients.get(0).getAsync("async").get(60, TimeUnit.SECONDS))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("x")));
+        assertThat(clients.get(1).compareAndSetAsync("async", bytes("x"), bytes("y")).get(60, TimeUnit.SECONDS))
+                .isTrue();
+    }
+}
