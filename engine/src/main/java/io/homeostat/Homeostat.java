@@ -8,7 +8,7 @@ import java.util.function.Function;
  * The Homeostat data API: a replicated, transactional key-value store. Single-key operations are linearizable;
  * transactions are serializable and commit atomically by Paxos Commit (see docs/CONSISTENCY.md).
  *
- * <p>Keys are strings (UTF-8) of at most 4 KiB; values are byte arrays of at most
+ * <p>Keys are byte arrays, or strings taken as their UTF-8 bytes, of at most 4 KiB; values are byte arrays of at most
  * {@link ClientOptions#maxValueBytes()}. Every call may fail with {@link UnavailableException} (no majority of a key's
  * replicas reachable), {@link OperationTimeoutException} (outcome unknown), and transactions with
  * {@link ConflictException} once their retries are used up. Thread-safe.
@@ -16,17 +16,17 @@ import java.util.function.Function;
 public interface Homeostat {
 
     /** The value of {@code key}, or empty if it has none. */
-    Optional<byte[]> get(String key);
+    Optional<byte[]> get(byte[] key);
 
-    void put(String key, byte[] value);
+    void put(byte[] key, byte[] value);
 
-    void delete(String key);
+    void delete(byte[] key);
 
     /**
      * Sets {@code key} to {@code newValue} (null deletes) if its current value equals {@code expected} (null: absent).
      * Returns whether it did.
      */
-    boolean compareAndSet(String key, byte[] expected, byte[] newValue);
+    boolean compareAndSet(byte[] key, byte[] expected, byte[] newValue);
 
     /**
      * Runs {@code body} in a transaction and commits it, retrying the whole body on conflict (so it must have no side
@@ -34,11 +34,46 @@ public interface Homeostat {
      */
     <T> T transaction(Function<Transaction, T> body);
 
-    CompletableFuture<Optional<byte[]>> getAsync(String key);
+    CompletableFuture<Optional<byte[]>> getAsync(byte[] key);
 
-    CompletableFuture<Void> putAsync(String key, byte[] value);
+    CompletableFuture<Void> putAsync(byte[] key, byte[] value);
 
-    CompletableFuture<Boolean> compareAndSetAsync(String key, byte[] expected, byte[] newValue);
+    CompletableFuture<Boolean> compareAndSetAsync(byte[] key, byte[] expected, byte[] newValue);
 
     <T> CompletableFuture<T> transactionAsync(Function<Transaction, T> body);
+
+    // String keys: their UTF-8 bytes
+
+    default Optional<byte[]> get(String key) {
+        return get(utf8(key));
+    }
+
+    default void put(String key, byte[] value) {
+        put(utf8(key), value);
+    }
+
+    default void delete(String key) {
+        delete(utf8(key));
+    }
+
+    default boolean compareAndSet(String key, byte[] expected, byte[] newValue) {
+        return compareAndSet(utf8(key), expected, newValue);
+    }
+
+    default CompletableFuture<Optional<byte[]>> getAsync(String key) {
+        return getAsync(utf8(key));
+    }
+
+    default CompletableFuture<Void> putAsync(String key, byte[] value) {
+        return putAsync(utf8(key), value);
+    }
+
+    default CompletableFuture<Boolean> compareAndSetAsync(String key, byte[] expected, byte[] newValue) {
+        return compareAndSetAsync(utf8(key), expected, newValue);
+    }
+
+    /** The UTF-8 bytes of a string key. */
+    static byte[] utf8(String key) {
+        return key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -8,9 +8,22 @@ import java.util.Optional;
  */
 public interface Transaction {
 
-    Optional<byte[]> get(String key);
+    Optional<byte[]> get(byte[] key);
 
-    void put(String key, byte[] value);
+    void put(byte[] key, byte[] value);
 
-    void delete(String key);
+    void delete(byte[] key);
+
+    /** The same, with the key's UTF-8 bytes. */
+    default Optional<byte[]> get(String key) {
+        return get(Homeostat.utf8(key));
+    }
+
+    default void put(String key, byte[] value) {
+        put(Homeostat.utf8(key), value);
+    }
+
+    default void delete(String key) {
+        delete(Homeostat.utf8(key));
+    }
 }

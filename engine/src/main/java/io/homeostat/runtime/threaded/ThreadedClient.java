@@ -49,14 +49,14 @@ public final class ThreadedClient implements Homeostat {
     // ------------------------------------------------------------------ synchronous API
 
     @Override
-    public Optional<byte[]> get(String key) {
-        Read r = await(read(key), deadline());
+    public Optional<byte[]> get(byte[] key) {
+        Read r = await(read(Key.of(key)), deadline());
         return Optional.ofNullable(r.value).map(Bytes::toBytes);
     }
 
     @Override
-    public void put(String key, byte[] value) {
-        checkSize(key, value);
+    public void put(byte[] key, byte[] value) {
+        checkSize(Key.of(key), value);
         transaction(tx -> {
             tx.put(key, value);
             return null;
@@ -64,7 +64,7 @@ public final class ThreadedClient implements Homeostat {
     }
 
     @Override
-    public void delete(String key) {
+    public void delete(byte[] key) {
         transaction(tx -> {
             tx.delete(key);
             return null;
@@ -72,9 +72,9 @@ public final class ThreadedClient implements Homeostat {
     }
 
     @Override
-    public boolean compareAndSet(String key, byte[] expected, byte[] newValue) {
+    public boolean compareAndSet(byte[] key, byte[] expected, byte[] newValue) {
         if (newValue != null) {
-            checkSize(key, newValue);
+            checkSize(Key.of(key), newValue);
         }
         return transaction(tx -> {
             byte[] current = tx.get(key).orElse(null);
@@ -114,17 +114,17 @@ public final class ThreadedClient implements Homeostat {
     // ------------------------------------------------------------------ asynchronous API
 
     @Override
-    public CompletableFuture<Optional<byte[]>> getAsync(String key) {
-        return read(key).thenApply(r -> Optional.ofNullable(r.value).map(Bytes::toBytes));
+    public CompletableFuture<Optional<byte[]>> getAsync(byte[] key) {
+        return read(Key.of(key)).thenApply(r -> Optional.ofNullable(r.value).map(Bytes::toBytes));
     }
 
     @Override
-    public CompletableFuture<Void> putAsync(String key, byte[] value) {
+    public CompletableFuture<Void> putAsync(byte[] key, byte[] value) {
         return CompletableFuture.runAsync(() -> put(key, value));
     }
 
     @Override
-    public CompletableFuture<Boolean> compareAndSetAsync(String key, byte[] expected, byte[] newValue) {
+    public CompletableFuture<Boolean> compareAndSetAsync(byte[] key, byte[] expected, byte[] newValue) {
         return CompletableFuture.supplyAsync(() -> compareAndSet(key, expected, newValue));
     }
 
@@ -138,9 +138,8 @@ public final class ThreadedClient implements Homeostat {
     private record Read(Tag tag, Bytes value) {
     }
 
-    private CompletableFuture<Read> read(String key) {
+    private CompletableFuture<Read> read(Key k) {
         CompletableFuture<Read> f = new CompletableFuture<>();
-        Key k = Key.of(key);
         node.execute(env -> protocol.replicas().read(env, k, new ReplicaManager.OpCallback() {
             @Override
             public void done(Bytes value) {
@@ -188,58 +187,58 @@ public final class ThreadedClient implements Homeostat {
     /** One attempt of a transaction body. */
     private final class Context implements Transaction {
         private final long deadline;
-        private final Map<String, Read> reads = new LinkedHashMap<>();
+        private final Map<Key, Read> reads = new LinkedHashMap<>();
         /** Buffered writes; a null value deletes. */
-        private final Map<String, Bytes> writes = new LinkedHashMap<>();
+        private final Map<Key, Bytes> writes = new LinkedHashMap<>();
 
         Context(long deadline) {
             this.deadline = deadline;
         }
 
         @Override
-        public Optional<byte[]> get(String key) {
-            if (writes.containsKey(key)) {
-                return Optional.ofNullable(writes.get(key)).map(Bytes::toBytes);
+        public Optional<byte[]> get(byte[] key) {
+            Key k = Key.of(key);
+            if (writes.containsKey(k)) {
+                return Optional.ofNullable(writes.get(k)).map(Bytes::toBytes);
             }
-            Read r = reads.get(key);
+            Read r = reads.get(k);
             if (r == null) {
-                r = await(read(key), deadline);
-                reads.put(key, r);
+                r = await(read(k), deadline);
+                reads.put(k, r);
             }
             return Optional.ofNullable(r.value).map(Bytes::toBytes);
         }
 
         @Override
-        public void put(String key, byte[] value) {
-            checkSize(key, value);
-            writes.put(key, Bytes.of(value));
+        public void put(byte[] key, byte[] value) {
+            Key k = Key.of(key);
+            checkSize(k, value);
+            writes.put(k, Bytes.of(value));
         }
 
         @Override
-        public void delete(String key) {
-            Key.of(key); // validates the key now rather than at commit
-            writes.put(key, null);
+        public void delete(byte[] key) {
+            writes.put(Key.of(key), null);
         }
 
         /** Reads validate their tag; writes of keys never read first learn the current tag. */
         List<TxItem> items() {
             List<TxItem> out = new ArrayList<>();
-            for (Map.Entry<String, Read> e : reads.entrySet()) {
+            for (Map.Entry<Key, Read> e : reads.entrySet()) {
                 boolean write = writes.containsKey(e.getKey());
-                out.add(new TxItem(Key.of(e.getKey()), e.getValue().tag, write,
-                        write ? writes.get(e.getKey()) : null));
+                out.add(new TxItem(e.getKey(), e.getValue().tag, write, write ? writes.get(e.getKey()) : null));
             }
-            for (Map.Entry<String, Bytes> e : writes.entrySet()) {
+            for (Map.Entry<Key, Bytes> e : writes.entrySet()) {
                 if (!reads.containsKey(e.getKey())) {
                     Read current = await(read(e.getKey()), deadline);
-                    out.add(new TxItem(Key.of(e.getKey()), current.tag, true, e.getValue()));
+                    out.add(new TxItem(e.getKey(), current.tag, true, e.getValue()));
                 }
             }
             return out;
         }
     }
 
-    private void checkSize(String key, byte[] value) {
+    private void checkSize(Key key, byte[] value) {
         if (value == null) {
             throw new IllegalArgumentException("value must not be null; use delete(key) to remove " + key);
         }

@@ -115,6 +115,14 @@ class ThreadedClientTest {
     }
 
     @Test
+    void binaryKeysWork() {
+        byte[] key = {0, (byte) 0xff, 7};
+        clients.get(0).put(key, bytes("bin"));
+        assertThat(clients.get(1).get(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("bin")));
+        assertThat(clients.get(2).get(new byte[] {0, (byte) 0xff})).isEmpty();
+    }
+
+    @Test
     void oversizedValuesAreRejectedWithTheLimit() {
         assertThatThrownBy(() -> clients.get(0).put("big", new byte[1_025]))
                 .isInstanceOf(ValueTooLargeException.class).hasMessageContaining("1024 bytes")
