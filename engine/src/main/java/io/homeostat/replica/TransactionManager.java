@@ -74,6 +74,7 @@ public final class TransactionManager {
     }
 
     private static final int MAX_DECISIONS_KEPT = 10_000;
+    private static final int MAX_VOTES_KEPT = 100_000;
     /** Finishing attempts before a manager gives up on an undecided transaction entirely. */
     private static final int MAX_BACKGROUND_ATTEMPTS = 64;
 
@@ -83,6 +84,13 @@ public final class TransactionManager {
     private final long lockQueryIntervalMillis;
     private final long takeoverAfterMillis;
     private final Map<TxId, Tx> active = new HashMap<>();
+    /** The votes this node gave as a replica, so that duplicates get the same answer (bounded, oldest dropped). */
+    private final Map<VoteKey, Boolean> votes = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<VoteKey, Boolean> eldest) {
+            return size() > MAX_VOTES_KEPT;
+        }
+    };
     /** Transactions this node voted in as a replica, with what it needs to finish them. */
     private final Map<TxId, Participation> participating = new HashMap<>();
     private final Map<TxId, Boolean> decided = new LinkedHashMap<>(16, 0.75f, false) {
@@ -284,10 +292,21 @@ public final class TransactionManager {
             return; // not a serving member at that epoch: no vote; the manager finishes the instance
         }
 
-        Item current = replicas.storage().get(p.group(), p.key());
-        Tag now = current == null ? Tag.ZERO : current.tag();
-        Tag expected = replicas.config().skipVersionValidationForTest() ? now : p.expected(); // planted bug
-        boolean vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
+        if (decided.containsKey(p.tx())) {
+            return; // a late duplicate of a decided transaction's prepare
+        }
+        VoteKey vk = new VoteKey(p.tx(), p.key());
+        Boolean given = votes.get(vk);
+        boolean vote;
+        if (given != null) {
+            vote = given; // a duplicate prepare gets the same vote: one replica, one value at ballot 0
+        } else {
+            Item current = replicas.storage().get(p.group(), p.key());
+            Tag now = current == null ? Tag.ZERO : current.tag();
+            Tag expected = replicas.config().skipVersionValidationForTest() ? now : p.expected(); // planted bug
+            vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
+            votes.put(vk, vote);
+        }
         if (vote && !participating.containsKey(p.tx())) {
             // we hold a lock now: remember enough to finish the transaction if its manager disappears
             int rank = 1 + p.keys().indexOf(p.key()) * replicas.placement().replication()
@@ -471,6 +490,9 @@ public final class TransactionManager {
     }
 
     private record Participation(TxPrepare prepare, long sinceMillis, int rank) {
+    }
+
+    private record VoteKey(TxId tx, Key key) {
     }
 
     private static final class Promises {

@@ -33,8 +33,8 @@ public final class StoreSimulation {
     private static final int COLD_KEYS = 32;
 
     /** The store scenarios. */
-    public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-crash", "kv-partition", "kv-churn",
-            "txn-nofault", "txn-crash", "txn-partition", "txn-churn");
+    public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-loss", "kv-crash", "kv-partition",
+            "kv-churn", "txn-nofault", "txn-loss", "txn-crash", "txn-partition", "txn-churn");
 
     /** What a run observed. */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
@@ -187,6 +187,10 @@ public final class StoreSimulation {
                 }
                 sim.network().partition(groups);
                 say("fault: partition");
+            });
+            case "loss" -> sim.at(t0, () -> {
+                sim.network().loss(0.05).duplication(0.02).reordering(0.05, 20_000);
+                say("fault: 5%% loss, 2%% duplication, 5%% reordering");
             });
             case "churn" -> {
                 for (long t = 1; t < 20; t++) {

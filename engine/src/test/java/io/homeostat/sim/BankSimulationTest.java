@@ -18,7 +18,7 @@ class BankSimulationTest {
     private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(4);
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"txn-nofault", "txn-partition", "txn-crash"})
+    @ValueSource(strings = {"txn-nofault", "txn-loss", "txn-partition", "txn-crash"})
     void theTotalIsConserved(String scenario) {
         for (long seed = 1; seed <= Integer.getInteger("homeostat.txn.seeds", 20); seed++) {
             StringBuilder log = new StringBuilder();

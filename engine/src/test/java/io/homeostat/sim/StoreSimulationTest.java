@@ -15,7 +15,7 @@ class StoreSimulationTest {
     private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(4);
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"kv-nofault", "kv-crash", "kv-partition", "kv-churn"})
+    @ValueSource(strings = {"kv-nofault", "kv-loss", "kv-crash", "kv-partition", "kv-churn"})
     void linearizableUnderFaults(String scenario) {
         for (long seed = 1; seed <= Integer.getInteger("homeostat.kv.seeds", 100); seed++) {
             StringBuilder log = new StringBuilder();
