@@ -17,10 +17,13 @@ package io.homeostat.replica;
  *                                Never set this outside tests.
  * @param skipVersionValidationForTest planted bug for checker self-tests: participants vote prepared without checking
  *                                the tag a transaction read. Never set this outside tests.
+ * @param minorityCommitForTest   planted bug for checker self-tests: an item counts as prepared with one prepared
+ *                                replica instead of a majority. Never set this outside tests.
  */
 public record ReplicaConfig(int replication, int groupsLog2, boolean founder, long checkIntervalMillis,
         long proposalTimeoutMillis, int maxConcurrentProposals, int pullBatchItems, long opTimeoutMillis,
-        int opMaxAttempts, boolean serveBeforeRecoveryForTest, boolean skipVersionValidationForTest) {
+        int opMaxAttempts, boolean serveBeforeRecoveryForTest, boolean skipVersionValidationForTest,
+        boolean minorityCommitForTest) {
 
     public ReplicaConfig {
         new Placement(replication, groupsLog2); // validates both
@@ -33,39 +36,46 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, false, false);
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, false, false, false);
     }
 
     public ReplicaConfig withFounder(boolean f) {
         return new ReplicaConfig(replication, groupsLog2, f, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest);
+                skipVersionValidationForTest, minorityCommitForTest);
     }
 
     public ReplicaConfig withGroupsLog2(int log2) {
         return new ReplicaConfig(replication, log2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest);
+                skipVersionValidationForTest, minorityCommitForTest);
     }
 
     public ReplicaConfig withReplication(int r) {
         return new ReplicaConfig(r, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest);
+                skipVersionValidationForTest, minorityCommitForTest);
     }
 
     /** The planted bug used by the checker self-test. */
     public ReplicaConfig withServeBeforeRecoveryForTest() {
         return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, true,
-                skipVersionValidationForTest);
+                skipVersionValidationForTest, minorityCommitForTest);
     }
 
     /** The planted bug of the transaction self-test. */
     public ReplicaConfig withSkipVersionValidationForTest() {
         return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                true);
+                true, minorityCommitForTest);
+    }
+
+    /** The planted bug of the minority-commit self-test. */
+    public ReplicaConfig withMinorityCommitForTest() {
+        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
+                skipVersionValidationForTest, true);
     }
 
     public Placement placement() {

@@ -165,9 +165,7 @@ public final class TransactionManager {
                 return;
             }
         }
-        Tx tx = new Tx(id, views, acceptors, callback,
-                new CommitTally(id, new ArrayList<>(views.keySet()), placement.replication(),
-                        acceptors.replication()));
+        Tx tx = new Tx(id, views, acceptors, callback, tally(id, views.keySet(), acceptors));
         active.put(id, tx);
         for (TxItem i : items) {
             GroupView v = views.get(i.key());
@@ -181,6 +179,12 @@ public final class TransactionManager {
             }
         }
         env.setTimer(txTimeoutMillis, new TxTimeout(id, 0));
+    }
+
+    private CommitTally tally(TxId id, java.util.Collection<Key> keys, GroupView acceptors) {
+        int r = replicas.placement().replication();
+        int perItem = replicas.config().minorityCommitForTest() ? 1 : r / 2 + 1; // planted bug: 1 of R suffices
+        return new CommitTally(id, new ArrayList<>(keys), r, acceptors.replication(), perItem);
     }
 
     private void onAccepted(Environment env, TxAccepted a) {
@@ -375,9 +379,7 @@ public final class TransactionManager {
         if (newer != null && newer.epoch() > acceptors.epoch()) {
             acceptors = newer;
         }
-        Tx tx = new Tx(prep.tx(), views, acceptors, null,
-                new CommitTally(prep.tx(), new ArrayList<>(views.keySet()), replicas.placement().replication(),
-                        acceptors.replication()));
+        Tx tx = new Tx(prep.tx(), views, acceptors, null, tally(prep.tx(), views.keySet(), acceptors));
         tx.rank = p.rank;
         active.put(tx.id, tx);
         finish(env, tx, 1);

@@ -26,6 +26,7 @@ public final class CommitTally {
     private final Map<CommitAcceptor.Instance, Map<Long, Votes>> accepted = new HashMap<>();
     private final Map<CommitAcceptor.Instance, Boolean> chosen = new HashMap<>();
     private final TxId tx;
+    private final int preparedPerItem;
 
     private static final class Votes {
         final boolean prepared;
@@ -37,10 +38,20 @@ public final class CommitTally {
     }
 
     public CommitTally(TxId tx, List<io.homeostat.store.Key> items, int replication, int acceptors) {
+        this(tx, items, replication, acceptors, replication / 2 + 1);
+    }
+
+    /**
+     * With an explicit number of prepared replicas per item. Anything below a majority is the planted bug of the
+     * minority-commit self-test; never use it otherwise.
+     */
+    public CommitTally(TxId tx, List<io.homeostat.store.Key> items, int replication, int acceptors,
+            int preparedPerItem) {
         this.tx = tx;
         this.items = new ArrayList<>(items);
         this.replication = replication;
         this.acceptors = acceptors;
+        this.preparedPerItem = preparedPerItem;
     }
 
     /** Records that acceptor {@code acceptor} accepted {@code prepared} at {@code ballot} for an instance. */
@@ -64,7 +75,7 @@ public final class CommitTally {
     }
 
     public Decision decision() {
-        int majority = replication / 2 + 1;
+        int majority = preparedPerItem;
         boolean allPrepared = true;
         for (io.homeostat.store.Key item : items) {
             int prepared = 0;

@@ -44,4 +44,18 @@ class BankSimulationTest {
         }
         assertThat(caught).as("seeds whose audits the bank checker rejected").isPositive();
     }
+
+    /** Planted bug: an item counts as prepared with one replica's vote. Conflicting transfers both commit. */
+    @Test
+    void committingOnAMinorityIsCaught() {
+        int caught = 0;
+        for (long seed = 1; seed <= 5; seed++) {
+            StoreSimulation.Result r = StoreSimulation.run("txn-partition", 10, seed,
+                    CONFIG.withMinorityCommitForTest(), l -> { });
+            if (!r.bank().check().ok()) {
+                caught++;
+            }
+        }
+        assertThat(caught).as("seeds whose audits the bank checker rejected").isPositive();
+    }
 }
