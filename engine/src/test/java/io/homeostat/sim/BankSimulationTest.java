@@ -20,7 +20,7 @@ class BankSimulationTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"txn-nofault", "txn-loss", "txn-partition", "txn-crash"})
     void theTotalIsConserved(String scenario) {
-        for (long seed = 1; seed <= Integer.getInteger("homeostat.txn.seeds", 20); seed++) {
+        for (long seed = 1; seed <= Integer.getInteger("homeostat.txn.seeds", 125); seed++) {
             StringBuilder log = new StringBuilder();
             StoreSimulation.Result r = StoreSimulation.run(scenario, 10, seed, CONFIG,
                     l -> log.append(l).append('\n'));
