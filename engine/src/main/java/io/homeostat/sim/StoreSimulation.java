@@ -34,7 +34,7 @@ public final class StoreSimulation {
 
     /** The store scenarios. */
     public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-loss", "kv-crash", "kv-partition",
-            "kv-churn", "txn-nofault", "txn-loss", "txn-crash", "txn-partition", "txn-churn");
+            "kv-churn", "txn-nofault", "txn-loss", "txn-crash", "txn-tm-failover", "txn-partition", "txn-churn");
 
     /** What a run observed. */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
@@ -192,6 +192,14 @@ public final class StoreSimulation {
                 sim.network().loss(0.05).duplication(0.02).reordering(0.05, 20_000);
                 say("fault: 5%% loss, 2%% duplication, 5%% reordering");
             });
+            case "tm-failover" -> {
+                // every two seconds one node stops answering while transactions it manages are in flight: half the
+                // time it crashes (and restarts a second later), half the time it is only cut off for longer than the
+                // takeover delay (a false suspicion: it comes back and finishes its transactions too)
+                for (long t = 2; t < 19; t += 2) {
+                    sim.at(t0 + t * SECOND, this::failOneManager);
+                }
+            }
             case "churn" -> {
                 for (long t = 1; t < 20; t++) {
                     sim.at(t0 + t * SECOND, this::churnOnce);
@@ -199,6 +207,38 @@ public final class StoreSimulation {
             }
             default -> throw new IllegalArgumentException("unknown store scenario '" + scenario
                     + "'; known: " + String.join(", ", SCENARIOS));
+        }
+    }
+
+    private void failOneManager() {
+        List<Address> candidates = new ArrayList<>();
+        for (Address a : live.values()) {
+            if (safeToCrash(a) && node(a).transactions().activeTransactions() > 0) {
+                candidates.add(a);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Address a = candidates.get(sim.random().nextInt(candidates.size()));
+        if (sim.random().nextBoolean()) {
+            sim.crash(a);
+            live.remove(idOf.get(a));
+            crashed.add(a);
+            say("fault: crashed manager %s", a);
+            sim.at(sim.nowMicros() + SECOND, this::restartAll);
+        } else {
+            for (Address other : sim.membership()) {
+                if (!other.equals(a)) {
+                    sim.network().block(a, other);
+                    sim.network().block(other, a);
+                }
+            }
+            say("fault: cut off manager %s (false suspicion)", a);
+            sim.at(sim.nowMicros() + 5 * SECOND, () -> {
+                sim.network().healAll();
+                say("fault: %s reconnected", a);
+            });
         }
     }
 
