@@ -56,6 +56,10 @@ public final class TransactionManager {
     record LockQueryTick() implements TxTick {
     }
 
+    /** Start a commit again that was waiting for a view. */
+    record StartRetry(long id) implements TxTick {
+    }
+
     /** One item of a transaction: the tag the transaction read, and for a write the new value (null deletes). */
     public record TxItem(Key key, Tag expected, boolean write, Bytes value) {
     }
@@ -75,6 +79,9 @@ public final class TransactionManager {
 
     private static final int MAX_DECISIONS_KEPT = 10_000;
     private static final int MAX_VOTES_KEPT = 100_000;
+    /** How long and how often a commit waits for a view lookup before giving up. */
+    private static final long VIEW_WAIT_MILLIS = 50;
+    private static final int MAX_VIEW_WAITS = 60;
     /** Finishing attempts before a manager gives up on an undecided transaction entirely. */
     private static final int MAX_BACKGROUND_ATTEMPTS = 64;
 
@@ -101,6 +108,8 @@ public final class TransactionManager {
     };
     private long sequence;
     private long incarnation;
+    private long startSeq;
+    private final Map<Long, PendingStart> pendingStarts = new HashMap<>();
 
     public TransactionManager(ReplicaManager replicas, long txTimeoutMillis, int maxFinishAttempts,
             long lockQueryIntervalMillis) {
@@ -144,6 +153,11 @@ public final class TransactionManager {
 
     /** Commits {@code items} (read and written at the tags given) atomically, or aborts. */
     public void commit(Environment env, List<TxItem> items, CommitCallback callback) {
+        commit(env, items, callback, 0);
+    }
+
+    /** Starts the commit; while a needed view is still being looked up, waits a little and starts again (bounded). */
+    private void commit(Environment env, List<TxItem> items, CommitCallback callback, int waits) {
         NodeRef self = replicas.self();
         TxId id = new TxId(self.address(), incarnation, ++sequence);
         Placement placement = replicas.placement();
@@ -152,12 +166,17 @@ public final class TransactionManager {
         Map<Key, GroupView> views = new TreeMap<>();
         for (TxItem i : items) {
             GroupView v = replicas.bestView(replicas.group(i.key()));
-            if (acceptors == null) {
-                replicas.searchView(env, acceptorGroup);
-            }
             if (v == null || acceptors == null) {
-                callback.aborted("no view known yet for " + (v == null ? "the group of " + i.key()
-                        : "the transaction's acceptor group " + acceptorGroup) + "; read the keys first");
+                int missing = v == null ? replicas.group(i.key()) : acceptorGroup;
+                replicas.searchView(env, missing);
+                if (waits < MAX_VIEW_WAITS) {
+                    sequence--; // this id was never used
+                    pendingStarts.put(++startSeq, new PendingStart(items, callback, waits + 1));
+                    env.setTimer(VIEW_WAIT_MILLIS, new StartRetry(startSeq));
+                } else {
+                    callback.aborted("no view found for group " + missing + " (the transaction's "
+                            + (v == null ? "item " + i.key() : "acceptors") + "): is a majority of it reachable?");
+                }
                 return;
             }
             if (views.put(i.key(), v) != null) {
@@ -466,6 +485,11 @@ public final class TransactionManager {
             if (tx != null && tx.attempt == to.attempt()) {
                 finish(env, tx, to.attempt() + 1);
             }
+        } else if (t instanceof StartRetry r) {
+            PendingStart p = pendingStarts.remove(r.id());
+            if (p != null) {
+                commit(env, p.items(), p.callback(), p.waits());
+            }
         } else if (t instanceof LockQueryTick) {
             queryOldLocks(env);
             env.setTimer(lockQueryIntervalMillis, t);
@@ -495,6 +519,9 @@ public final class TransactionManager {
     }
 
     private record VoteKey(TxId tx, Key key) {
+    }
+
+    private record PendingStart(List<TxItem> items, CommitCallback callback, int waits) {
     }
 
     private static final class Promises {
