@@ -18,12 +18,28 @@ public final class Placement {
     private final int replication;
     private final int groups;
     private final int slots;
+    /** anchors[s] is the first point of slot s: computed once, so the ownership loop does no big-number arithmetic. */
+    private final RingId[] anchors;
 
     /**
      * @param replication R, odd, 1..15
      * @param groupsLog2  G = 2^groupsLog2 groups
      */
     public Placement(int replication, int groupsLog2) {
+        validate(replication, groupsLog2);
+        this.replication = replication;
+        this.groups = 1 << groupsLog2;
+        this.slots = replication * groups;
+        this.anchors = new RingId[slots];
+        BigInteger s = BigInteger.valueOf(slots);
+        for (int i = 0; i < slots; i++) {
+            // ceil(i * 2^128 / S): the first point p with floor(p * S / 2^128) == i
+            anchors[i] = fromBig(BigInteger.valueOf(i).shiftLeft(128).add(s.subtract(BigInteger.ONE)).divide(s));
+        }
+    }
+
+    /** Checks a replication factor and group count, with messages that say what is allowed. */
+    public static void validate(int replication, int groupsLog2) {
         if (replication < 1 || replication > 15 || replication % 2 == 0) {
             throw new IllegalArgumentException("replication must be odd and in 1..15, was " + replication
                     + " (use 3, the default, or 5)");
@@ -31,9 +47,6 @@ public final class Placement {
         if (groupsLog2 < 0 || groupsLog2 > 20) {
             throw new IllegalArgumentException("groupsLog2 must be in 0..20, was " + groupsLog2);
         }
-        this.replication = replication;
-        this.groups = 1 << groupsLog2;
-        this.slots = replication * groups;
     }
 
     public int replication() {
@@ -53,11 +66,19 @@ public final class Placement {
         return slots;
     }
 
-    /** The slot a point falls in. */
+    /** The slot a point falls in: the last slot whose first point is at or before it. */
     public int slotOf(RingId point) {
-        // floor(point * S / 2^128) with the 128-bit point taken as unsigned
-        BigInteger p = new BigInteger(1, toBytes(point));
-        return p.multiply(BigInteger.valueOf(slots)).shiftRight(128).intValueExact();
+        int lo = 0;
+        int hi = slots - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (anchors[mid].compareTo(point) <= 0) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
     }
 
     /** The group of a key's hash point. */
@@ -87,9 +108,7 @@ public final class Placement {
     /** The first point of a slot: the ring node responsible for it holds the slot. */
     public RingId anchor(int slot) {
         checkSlot(slot);
-        BigInteger p = BigInteger.valueOf(slot).shiftLeft(128).add(BigInteger.valueOf(slots - 1))
-                .divide(BigInteger.valueOf(slots));
-        return fromBig(p);
+        return anchors[slot];
     }
 
     private void checkGroup(int group) {
@@ -102,15 +121,6 @@ public final class Placement {
         if (slot < 0 || slot >= slots) {
             throw new IllegalArgumentException("slot out of range: " + slot);
         }
-    }
-
-    private static byte[] toBytes(RingId id) {
-        byte[] b = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (id.hi() >>> (56 - 8 * i));
-            b[i + 8] = (byte) (id.lo() >>> (56 - 8 * i));
-        }
-        return b;
     }
 
     private static RingId fromBig(BigInteger b) {

@@ -13,69 +13,62 @@ package io.homeostat.replica;
  * @param pullBatchItems          items per state-transfer message
  * @param opTimeoutMillis         one attempt of a quorum phase waits this long for a majority
  * @param opMaxAttempts           attempts of an operation (with a fresh view each time) before it fails
- * @param serveBeforeRecoveryForTest planted bug for checker self-tests: a new member serves before its state transfer.
- *                                Never set this outside tests.
- * @param skipVersionValidationForTest planted bug for checker self-tests: participants vote prepared without checking
- *                                the tag a transaction read. Never set this outside tests.
- * @param minorityCommitForTest   planted bug for checker self-tests: an item counts as prepared with one prepared
- *                                replica instead of a majority. Never set this outside tests.
+ * @param plantedBugForTest       a deliberate bug for the checker self-tests; {@link PlantedBug#NONE} except in tests
  */
 public record ReplicaConfig(int replication, int groupsLog2, boolean founder, long checkIntervalMillis,
         long proposalTimeoutMillis, int maxConcurrentProposals, int pullBatchItems, long opTimeoutMillis,
-        int opMaxAttempts, boolean serveBeforeRecoveryForTest, boolean skipVersionValidationForTest,
-        boolean minorityCommitForTest) {
+        int opMaxAttempts, PlantedBug plantedBugForTest) {
+
+    /** Bugs the checker self-tests plant on purpose, to show the checkers can fail. Never set outside tests. */
+    public enum PlantedBug {
+        NONE,
+        /** A new member serves before its state transfer. */
+        SERVE_BEFORE_RECOVERY,
+        /** Participants vote prepared without checking the tag a transaction read. */
+        SKIP_VERSION_VALIDATION,
+        /** An item counts as prepared with one prepared replica instead of a majority. */
+        MINORITY_COMMIT
+    }
 
     public ReplicaConfig {
-        new Placement(replication, groupsLog2); // validates both
+        Placement.validate(replication, groupsLog2);
         require(checkIntervalMillis > 0, "checkIntervalMillis must be > 0");
         require(proposalTimeoutMillis > 0, "proposalTimeoutMillis must be > 0");
         require(maxConcurrentProposals >= 1 && maxConcurrentProposals <= 1_024, "maxConcurrentProposals in 1..1024");
         require(pullBatchItems >= 1 && pullBatchItems <= 65_536, "pullBatchItems in 1..65536");
         require(opTimeoutMillis > 0, "opTimeoutMillis must be > 0");
         require(opMaxAttempts >= 1 && opMaxAttempts <= 32, "opMaxAttempts in 1..32");
+        require(plantedBugForTest != null, "plantedBugForTest must not be null (use NONE)");
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, false, false, false);
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, PlantedBug.NONE);
     }
 
     public ReplicaConfig withFounder(boolean f) {
-        return new ReplicaConfig(replication, groupsLog2, f, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest, minorityCommitForTest);
+        return copy(replication, groupsLog2, f, plantedBugForTest);
     }
 
     public ReplicaConfig withGroupsLog2(int log2) {
-        return new ReplicaConfig(replication, log2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest, minorityCommitForTest);
+        return copy(replication, log2, founder, plantedBugForTest);
     }
 
     public ReplicaConfig withReplication(int r) {
-        return new ReplicaConfig(r, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest, minorityCommitForTest);
+        return copy(r, groupsLog2, founder, plantedBugForTest);
     }
 
-    /** The planted bug used by the checker self-test. */
-    public ReplicaConfig withServeBeforeRecoveryForTest() {
-        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, true,
-                skipVersionValidationForTest, minorityCommitForTest);
+    /** The same configuration with a deliberate bug, for the checker self-tests. */
+    public ReplicaConfig withPlantedBugForTest(PlantedBug bug) {
+        return copy(replication, groupsLog2, founder, bug);
     }
 
-    /** The planted bug of the transaction self-test. */
-    public ReplicaConfig withSkipVersionValidationForTest() {
-        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                true, minorityCommitForTest);
+    public boolean planted(PlantedBug bug) {
+        return plantedBugForTest == bug;
     }
 
-    /** The planted bug of the minority-commit self-test. */
-    public ReplicaConfig withMinorityCommitForTest() {
-        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
-                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, serveBeforeRecoveryForTest,
-                skipVersionValidationForTest, true);
+    private ReplicaConfig copy(int r, int log2, boolean f, PlantedBug bug) {
+        return new ReplicaConfig(r, log2, f, checkIntervalMillis, proposalTimeoutMillis, maxConcurrentProposals,
+                pullBatchItems, opTimeoutMillis, opMaxAttempts, bug);
     }
 
     public Placement placement() {

@@ -603,7 +603,7 @@ public final class ReplicaManager {
     // ------------------------------------------------------------------ state transfer
 
     private void startRecovery(Environment env, Member m, GroupView view, GroupView previous) {
-        if (config.serveBeforeRecoveryForTest()) {
+        if (config.planted(ReplicaConfig.PlantedBug.SERVE_BEFORE_RECOVERY)) {
             m.recovering = false; // planted bug: serve with whatever (possibly no) data we have
             m.activeIndices.addAll(indicesOf(view, self));
             return;

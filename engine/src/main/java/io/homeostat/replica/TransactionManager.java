@@ -202,7 +202,7 @@ public final class TransactionManager {
 
     private CommitTally tally(TxId id, java.util.Collection<Key> keys, GroupView acceptors) {
         int r = replicas.placement().replication();
-        int perItem = replicas.config().minorityCommitForTest() ? 1 : r / 2 + 1; // planted bug: 1 of R suffices
+        int perItem = replicas.config().planted(ReplicaConfig.PlantedBug.MINORITY_COMMIT) ? 1 : r / 2 + 1; // planted bug: 1 of R suffices
         return new CommitTally(id, new ArrayList<>(keys), r, acceptors.replication(), perItem);
     }
 
@@ -326,7 +326,7 @@ public final class TransactionManager {
         } else {
             Item current = replicas.storage().get(p.group(), p.key());
             Tag now = current == null ? Tag.ZERO : current.tag();
-            Tag expected = replicas.config().skipVersionValidationForTest() ? now : p.expected(); // planted bug
+            Tag expected = replicas.config().planted(ReplicaConfig.PlantedBug.SKIP_VERSION_VALIDATION) ? now : p.expected(); // planted bug
             vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
             votes.put(vk, vote);
         }

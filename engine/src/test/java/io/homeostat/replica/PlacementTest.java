@@ -51,6 +51,19 @@ class PlacementTest {
     }
 
     @Test
+    void slotOfIsFloorOfPointTimesSlotsOverTwoToThe128() {
+        for (int r : new int[] {1, 3, 5}) {
+            Placement p = new Placement(r, 5);
+            SplittableRandom random = new SplittableRandom(7 + r);
+            for (int n = 0; n < 5_000; n++) {
+                RingId point = RingId.random(random);
+                int expected = big(point).multiply(BigInteger.valueOf(p.slots())).shiftRight(128).intValueExact();
+                assertThat(p.slotOf(point)).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void majorities() {
         assertThat(new Placement(1, 0).majority()).isEqualTo(1);
         assertThat(new Placement(3, 0).majority()).isEqualTo(2);

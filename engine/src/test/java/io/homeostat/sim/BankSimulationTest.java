@@ -37,7 +37,7 @@ class BankSimulationTest {
         int caught = 0;
         for (long seed = 1; seed <= 5; seed++) {
             StoreSimulation.Result r = StoreSimulation.run("txn-nofault", 10, seed,
-                    CONFIG.withSkipVersionValidationForTest(), l -> { });
+                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.SKIP_VERSION_VALIDATION), l -> { });
             if (!r.bank().check().ok()) {
                 caught++;
             }
@@ -51,7 +51,7 @@ class BankSimulationTest {
         int caught = 0;
         for (long seed = 1; seed <= 5; seed++) {
             StoreSimulation.Result r = StoreSimulation.run("txn-partition", 10, seed,
-                    CONFIG.withMinorityCommitForTest(), l -> { });
+                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.MINORITY_COMMIT), l -> { });
             if (!r.bank().check().ok()) {
                 caught++;
             }

@@ -32,7 +32,7 @@ class StoreSimulationTest {
         int violations = 0;
         for (long seed = 1; seed <= 10; seed++) {
             StoreSimulation.Result r = StoreSimulation.run("kv-crash", 10, seed,
-                    CONFIG.withServeBeforeRecoveryForTest(), line -> { });
+                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.SERVE_BEFORE_RECOVERY), line -> { });
             if (!r.linearizability().isOk()) {
                 violations++;
             }
