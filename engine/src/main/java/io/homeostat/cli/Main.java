@@ -73,26 +73,12 @@ public final class Main {
         int count = 0;
         for (long seed = o.firstSeed; seed <= o.lastSeed; seed++) {
             count++;
-            Trace trace = Trace.digestOnly();
-            BufferedWriter traceFile = null;
-            if (o.traceFile != null) {
-                try {
-                    traceFile = Files.newBufferedWriter(o.traceFile, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
-                }
-                trace = Trace.withText(traceFile);
-            }
+            BufferedWriter traceFile = openTrace(o);
             boolean single = o.firstSeed == o.lastSeed;
-            SimulationResult r = RingSimulation.run(scenario, seed, RingConfig.defaults(), trace,
+            SimulationResult r = RingSimulation.run(scenario, seed, RingConfig.defaults(),
+                    traceFile == null ? Trace.digestOnly() : Trace.withText(traceFile),
                     single && !o.quiet ? out::println : line -> { });
-            if (traceFile != null) {
-                try {
-                    traceFile.close();
-                } catch (IOException e) {
-                    throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
-                }
-            }
+            closeTrace(o, traceFile);
             events += r.events();
             last = r;
             if (!single && !o.quiet) {
@@ -128,6 +114,28 @@ public final class Main {
         return failing.isEmpty() ? 0 : 1;
     }
 
+    private static BufferedWriter openTrace(Options o) {
+        if (o.traceFile == null) {
+            return null;
+        }
+        try {
+            return Files.newBufferedWriter(o.traceFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
+        }
+    }
+
+    private static void closeTrace(Options o, BufferedWriter traceFile) {
+        if (traceFile == null) {
+            return;
+        }
+        try {
+            traceFile.close();
+        } catch (IOException e) {
+            throw new UsageException("cannot write trace file " + o.traceFile + ": " + e.getMessage());
+        }
+    }
+
     /** The replication and transaction scenarios: every seed's history goes through the checkers. */
     private static int simulateStore(Options o, PrintStream out) {
         int nodes = o.nodes == null ? 10 : o.nodes;
@@ -141,8 +149,11 @@ public final class Main {
         List<Long> failing = new ArrayList<>();
         boolean single = o.firstSeed == o.lastSeed;
         for (long seed = o.firstSeed; seed <= o.lastSeed; seed++) {
+            BufferedWriter traceFile = openTrace(o);
             StoreSimulation.Result r = StoreSimulation.run(o.scenario, nodes, seed, config,
+                    traceFile == null ? Trace.digestOnly() : Trace.withText(traceFile),
                     single && !o.quiet ? out::println : line -> { });
+            closeTrace(o, traceFile);
             operations += r.operations() + (r.bank() == null ? 0 : r.committed() + r.aborted());
             committed += r.committed();
             aborted += r.aborted();

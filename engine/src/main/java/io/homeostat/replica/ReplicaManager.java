@@ -276,6 +276,17 @@ public final class ReplicaManager {
         return new ArrayList<>(new TreeSet<>(members.keySet()));
     }
 
+    /** The member state this node kept of a group it was just removed from (a state-transfer source), or null. */
+    Member retiredMember(int group) {
+        Retired r = retired.get(group);
+        return r == null ? null : r.member();
+    }
+
+    /** The groups whose removed-member state this node still keeps, in order. */
+    List<Integer> retiredGroupIds() {
+        return new ArrayList<>(new TreeSet<>(retired.keySet()));
+    }
+
     /** True if this node keeps the frozen data of a group it was just removed from (a state-transfer source). */
     public boolean holdsHandoffData(int group) {
         return retired.containsKey(group);
@@ -666,6 +677,9 @@ public final class ReplicaManager {
         }
         List<Item> items = storage.scan(g, p.after(), p.max());
         boolean last = items.size() < p.max();
+        if (last && transactions != null) {
+            transactions.settleDecided(source, g); // hand over no lock whose decision we already know
+        }
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
                 last ? source.locks.snapshot() : List.of(),
                 last ? source.commitAcceptors.snapshot() : List.of(),

@@ -352,7 +352,13 @@ public final class TransactionManager {
         if (finishing != null && finishing.rank > 0) {
             active.remove(d.tx()); // someone else finished it
         }
-        ReplicaManager.Member m = replicas.member(d.group());
+        // the member's lock, and the lock kept with the data of a group we just left (a state-transfer source must
+        // not hand a decided lock to the new member, which would wait for a decision nobody sends it again)
+        release(replicas.member(d.group()), d);
+        release(replicas.retiredMember(d.group()), d);
+    }
+
+    private void release(ReplicaManager.Member m, TxDecide d) {
         if (m == null) {
             return;
         }
@@ -362,8 +368,21 @@ public final class TransactionManager {
         }
     }
 
+    /** Applies every decision this node knows to {@code m}'s locks, before they are handed to a new member. */
+    void settleDecided(ReplicaManager.Member m, int group) {
+        for (LockTable.LockRecord r : m.locks.snapshot()) {
+            Boolean known = decided.get(r.tx());
+            if (known != null) {
+                release(m, new TxDecide(r.tx(), known, group, r.key()));
+            }
+        }
+    }
+
     private void queryOldLocks(Environment env) {
         long now = env.nowMillis();
+        for (int g : replicas.retiredGroupIds()) {
+            settleDecided(replicas.retiredMember(g), g);
+        }
         for (int g : replicas.memberGroupIds()) {
             ReplicaManager.Member m = replicas.member(g);
             for (LockTable.LockRecord r : m.locks.snapshot()) {
@@ -372,8 +391,18 @@ public final class TransactionManager {
                     onDecide(new TxDecide(r.tx(), known, g, r.key()));
                     continue;
                 }
-                env.send(r.tx().manager(), new TxQuery(r.tx(), g, r.key()));
+                TxQuery q = new TxQuery(r.tx(), g, r.key());
+                env.send(r.tx().manager(), q);
                 Participation p = participating.get(r.tx());
+                if (p == null) {
+                    // a lock that came by state transfer without its transaction: the decision may have gone only to
+                    // the members of an older view, so ask the current ones too (they answer from what they know)
+                    for (NodeRef n : ReplicaManager.distinct(m.acceptor.installed())) {
+                        if (!n.address().equals(replicas.self().address())) {
+                            env.send(n.address(), q);
+                        }
+                    }
+                }
                 // replicas wait in rank order, so that usually one finisher runs rather than several dueling ones
                 if (p != null && !active.containsKey(r.tx())
                         && now - p.sinceMillis > takeoverAfterMillis + p.rank * txTimeoutMillis) {

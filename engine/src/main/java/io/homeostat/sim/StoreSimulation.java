@@ -72,19 +72,25 @@ public final class StoreSimulation {
     private String unsettled = "";
     private final BankWorkload bank;
 
-    private StoreSimulation(String scenario, int nodes, long seed, ReplicaConfig replicaConfig,
+    private StoreSimulation(String scenario, int nodes, long seed, ReplicaConfig replicaConfig, Trace trace,
             Consumer<String> progress) {
         this.scenario = scenario;
         this.nodeCount = nodes;
         this.replicaConfig = replicaConfig;
-        this.sim = new Simulator(seed, Trace.digestOnly());
+        this.sim = new Simulator(seed, trace);
         this.progress = progress;
         this.placement = replicaConfig.placement();
         this.bank = scenario.startsWith("txn-") ? new BankWorkload(this) : null;
     }
 
     public static Result run(String scenario, int nodes, long seed, ReplicaConfig config, Consumer<String> progress) {
-        return new StoreSimulation(scenario, nodes, seed, config, progress).run();
+        return run(scenario, nodes, seed, config, Trace.digestOnly(), progress);
+    }
+
+    /** As {@link #run(String, int, long, ReplicaConfig, Consumer)}, recording every event into {@code trace}. */
+    public static Result run(String scenario, int nodes, long seed, ReplicaConfig config, Trace trace,
+            Consumer<String> progress) {
+        return new StoreSimulation(scenario, nodes, seed, config, trace, progress).run();
     }
 
     private Result run() {
