@@ -222,7 +222,7 @@ public final class ReplicaManager {
         } else if (m instanceof ViewAccepted a) {
             onAccepted(env, from, a);
         } else if (m instanceof ViewRefused r) {
-            onRefused(r);
+            onRefused(env, r);
         } else if (m instanceof ViewInstall i) {
             install(env, i.view());
         } else if (m instanceof PullRequest p) {
@@ -485,8 +485,8 @@ public final class ReplicaManager {
         }
     }
 
-    private void onRefused(ViewRefused r) {
-        learn(r.installed());
+    private void onRefused(Environment env, ViewRefused r) {
+        learnAndCatchUp(env, r.installed());
         Proposal p = proposals.get(r.group());
         if (p != null && p.ballot.equals(r.ballot())) {
             proposals.remove(r.group()); // retried by the next ownership tick, with a higher ballot or newer view
@@ -542,6 +542,22 @@ public final class ReplicaManager {
         startRecovery(env, m, view, previous);
     }
 
+    /**
+     * Learns {@code v}; if this node is a member of an older view of that group, installs {@code v} at once. Every view
+     * that travels in a message was installed somewhere, so it was chosen: a member that missed its ViewInstall (cut
+     * off at the time) catches up here instead of waiting forever at an epoch whose other members moved on.
+     */
+    private void learnAndCatchUp(Environment env, GroupView v) {
+        learn(v);
+        if (v == null) {
+            return;
+        }
+        Member m = members.get(v.group());
+        if (m != null && v.epoch() > m.acceptor.installed().epoch()) {
+            install(env, v);
+        }
+    }
+
     private void learn(GroupView v) {
         if (v == null) {
             return;
@@ -590,7 +606,7 @@ public final class ReplicaManager {
     }
 
     private void onViewInfo(Environment env, ViewInfo info) {
-        learn(info.view());
+        learnAndCatchUp(env, info.view());
         ViewSearch s = searches.get(info.requestId());
         if (s == null) {
             return;
@@ -838,7 +854,7 @@ public final class ReplicaManager {
     }
 
     private void onNotServing(Environment env, NotServing n) {
-        learn(n.installed());
+        learnAndCatchUp(env, n.installed());
         Pull pull = pulls.remove(n.requestId());
         if (pull != null) {
             env.setTimer(config.checkIntervalMillis(), new PullRetry(pull));

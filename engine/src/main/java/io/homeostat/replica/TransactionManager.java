@@ -312,7 +312,10 @@ public final class TransactionManager {
     private void onPrepare(Environment env, TxPrepare p) {
         ReplicaManager.Member m = replicas.servingMember(p.group(), p.epoch());
         if (m == null) {
-            return; // not a serving member at that epoch: no vote; the manager finishes the instance
+            // not a serving member at that epoch: no vote (the manager finishes the instance, proposing abort); tell
+            // the manager our view so that its next transaction uses a current one
+            env.send(p.tx().manager(), new ReplicaMessage.NotServing(-1, p.group(), replicas.bestView(p.group())));
+            return;
         }
 
         if (decided.containsKey(p.tx())) {
@@ -405,11 +408,20 @@ public final class TransactionManager {
                 }
                 // replicas wait in rank order, so that usually one finisher runs rather than several dueling ones
                 if (p != null && !active.containsKey(r.tx())
-                        && now - p.sinceMillis > takeoverAfterMillis + p.rank * txTimeoutMillis) {
+                        && now - p.sinceMillis > takeoverAfterMillis + takeoverStaggerMillis(p.rank)) {
                     takeOver(env, p);
                 }
             }
         }
+    }
+
+    /**
+     * How much longer than the first finisher a replica of rank {@code rank} waits. Bounded, so that a transaction of
+     * many items is still finished within a few timeouts; finishers that start together are safe (every ballot is
+     * unique), only slower.
+     */
+    private long takeoverStaggerMillis(int rank) {
+        return Math.min(rank, 2 * replicas.placement().replication()) * txTimeoutMillis / 2;
     }
 
     /**
