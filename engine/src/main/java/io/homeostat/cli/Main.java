@@ -159,8 +159,7 @@ public final class Main {
             aborted += r.aborted();
             unavailable += r.failed();
             lost += r.lostAcknowledgedWrites();
-            boolean safe = r.linearizability().isOk() && (r.bank() == null || r.bank().check().ok())
-                    && r.lostAcknowledgedWrites() == 0;
+            boolean safe = r.safe();
             if (!safe) {
                 violations++;
             }
@@ -170,12 +169,7 @@ public final class Main {
             }
             if (!r.ok()) {
                 failing.add(seed);
-                String why = safe ? "liveness: groups settled=" + r.settled()
-                        + (r.bank() == null ? "" : ", audits committed=" + r.bank().audits())
-                        : "VIOLATION: " + (!r.linearizability().isOk()
-                                ? r.linearizability().summary().lines().findFirst().orElse("")
-                                : r.bank() != null && !r.bank().check().ok() ? r.bank().check().describe()
-                                : r.lostAcknowledgedWrites() + " acknowledged writes lost");
+                String why = r.problem();
                 out.println("  " + why);
                 out.println("  replay: bin/homeostat simulate --scenario " + o.scenario + " --nodes " + nodes
                         + " --seed " + seed);

@@ -87,6 +87,10 @@ public final class ReplicaManager {
     record PullRetry(Pull pull) implements ReplicaTick {
     }
 
+    /** A state-transfer request (or its reply) that may have been lost: ask again from the start if still pending. */
+    record PullTimeout(long requestId) implements ReplicaTick {
+    }
+
     /** Why an operation failed. */
     public enum Failure { UNAVAILABLE, TIMEOUT }
 
@@ -110,6 +114,8 @@ public final class ReplicaManager {
     private final NodeRef self;
     /** How many ownership-loop periods a removed member keeps its frozen data for the new member. */
     private static final int RETIRED_RETENTION_CHECKS = 120;
+    /** A state-transfer batch not answered within this many ownership periods is asked for again. */
+    private static final int PULL_TIMEOUT_CHECKS = 4;
     /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
     private static final long LOCK_WAIT_MAX_MILLIS = 20;
     private static final int LOCK_WAIT_MAX_TRIES = 200;
@@ -183,9 +189,13 @@ public final class ReplicaManager {
         } else if (tick instanceof PullRetry r) {
             Member m = members.get(r.pull().view().group());
             if (m != null && m.recovering && m.acceptor.installed().equals(r.pull().view())) {
-                long id = ++nextId;
-                pulls.put(id, r.pull());
-                env.send(r.pull().from(), new PullRequest(id, r.pull().view(), null, config.pullBatchItems()));
+                sendPull(env, r.pull(), null);
+            }
+        } else if (tick instanceof PullTimeout t) {
+            Pull pull = pulls.remove(t.requestId());
+            Member m = pull == null ? null : members.get(pull.view().group());
+            if (m != null && m.recovering && m.acceptor.installed().equals(pull.view())) {
+                sendPull(env, pull, null); // items already merged stay; re-reading them is harmless
             }
         } else if (tick instanceof ProposalTimeout t) {
             Proposal p = proposals.get(t.group());
@@ -398,7 +408,7 @@ public final class ReplicaManager {
         proposals.put(base.group(), p);
         env.setTimer(config.proposalTimeoutMillis(), new ProposalTimeout(base.group(), p.id));
         for (NodeRef n : distinct(base)) {
-            env.send(n.address(), new ViewPrepare(base.group(), base.epoch(), p.ballot));
+            env.send(n.address(), new ViewPrepare(base.group(), base.epoch(), p.ballot, base));
         }
     }
 
@@ -407,6 +417,7 @@ public final class ReplicaManager {
     }
 
     private void onPrepare(Environment env, Address from, ViewPrepare p) {
+        catchUp(env, p.base());
         Member m = members.get(p.group());
         if (m == null) {
             return; // not a member: no vote; the proposer learns the view elsewhere
@@ -414,7 +425,9 @@ public final class ReplicaManager {
         note(p.group(), p.ballot());
         ViewAcceptor.Answer a = m.acceptor.prepare(p.epoch(), p.ballot());
         if (a instanceof ViewAcceptor.Promise pr) {
-            env.send(from, new ViewPromise(p.group(), p.epoch(), p.ballot(), pr.acceptedBallot(), pr.acceptedView()));
+            boolean serving = !m.recovering && m.acceptor.installed().epoch() == p.epoch();
+            env.send(from, new ViewPromise(p.group(), p.epoch(), p.ballot(), pr.acceptedBallot(), pr.acceptedView(),
+                    serving));
         } else {
             env.send(from, refusal(p.group(), p.epoch(), p.ballot(), m, a));
         }
@@ -452,17 +465,32 @@ public final class ReplicaManager {
             return;
         }
         p.promised.addAll(indicesOf(p.base, from));
+        if (pr.serving()) {
+            p.serving.addAll(indicesOf(p.base, from));
+        }
         if (pr.acceptedView() != null
                 && (p.highestAccepted == null || pr.acceptedBallot().isAbove(p.highestAccepted))) {
             p.highestAccepted = pr.acceptedBallot();
             p.value = pr.acceptedView();
         }
-        if (p.promised.size() >= p.base.majority()) {
+        if (p.promised.size() >= p.base.majority() && (p.highestAccepted != null || recoverable(p))) {
             p.accepting = true;
             for (NodeRef n : distinct(p.base)) {
                 env.send(n.address(), new ViewAccept(p.base.group(), p.base.epoch(), p.ballot, p.value));
             }
         }
+    }
+
+    /**
+     * A new view may be proposed only if its members can recover: positions that stay with their holder need that
+     * holder serving, and a position that moves needs its old holder serving (the new holder pulls from it), on a
+     * majority of positions. Otherwise the change would leave the group where no majority of positions has complete
+     * data anywhere it can be fetched from, and the group would stay recovering for good (seen under bridge partitions,
+     * where ownership flips back and forth faster than state transfer). Waits for more promises; the proposal times
+     * out and is retried if they never come.
+     */
+    private static boolean recoverable(Proposal p) {
+        return p.serving.size() >= p.base.majority();
     }
 
     private void onAccepted(Environment env, Address from, ViewAccepted a) {
@@ -488,7 +516,9 @@ public final class ReplicaManager {
     private void onRefused(Environment env, ViewRefused r) {
         learnAndCatchUp(env, r.installed());
         Proposal p = proposals.get(r.group());
-        if (p != null && p.ballot.equals(r.ballot())) {
+        if (p != null && p.ballot.equals(r.ballot()) && !p.accepting) {
+            // (once accepting, a late refusal of the prepare must not drop a value a majority may have chosen: the
+            // proposal then ends by its accepts or its timeout)
             proposals.remove(r.group()); // retried by the next ownership tick, with a higher ballot or newer view
             note(r.group(), r.promised());
         }
@@ -556,6 +586,16 @@ public final class ReplicaManager {
         if (m != null && v.epoch() > m.acceptor.installed().epoch()) {
             install(env, v);
         }
+    }
+
+    /**
+     * A proposer's base view is chosen: a member still at an older epoch installs it (it missed the ViewInstall) and
+     * can then take part in choosing the next one. A listed node with no member state does not: it may be a restarted
+     * node that promised or accepted something for the next view before it lost its state, and answering again with
+     * a blank acceptor could let two values be chosen.
+     */
+    private void catchUp(Environment env, GroupView base) {
+        learnAndCatchUp(env, base);
     }
 
     private void learn(GroupView v) {
@@ -652,9 +692,7 @@ public final class ReplicaManager {
         }
         for (NodeRef n : sources) {
             if (!n.equals(self)) {
-                long id = ++nextId;
-                pulls.put(id, new Pull(view, n.address()));
-                env.send(n.address(), new PullRequest(id, view, null, config.pullBatchItems()));
+                sendPull(env, new Pull(view, n.address()), null);
             }
         }
         checkRecovered(m, view); // positions we already held with complete data may suffice on their own
@@ -669,6 +707,14 @@ public final class ReplicaManager {
             m.recovering = false;
             m.activeIndices.addAll(indicesOf(v, self));
         }
+    }
+
+    /** Asks {@code pull.from} for the group's items after {@code after}; timed out and retried if lost. */
+    private void sendPull(Environment env, Pull pull, Key after) {
+        long id = ++nextId;
+        pulls.put(id, pull);
+        env.send(pull.from(), new PullRequest(id, pull.view(), after, config.pullBatchItems()));
+        env.setTimer(PULL_TIMEOUT_CHECKS * config.checkIntervalMillis(), new PullTimeout(id));
     }
 
     private void onPullRequest(Environment env, Address from, PullRequest p) {
@@ -719,10 +765,7 @@ public final class ReplicaManager {
         }
         pulls.remove(r.requestId());
         if (!r.last()) {
-            long id = ++nextId;
-            pulls.put(id, pull);
-            Key after = r.items().get(r.items().size() - 1).key();
-            env.send(from, new PullRequest(id, pull.view, after, config.pullBatchItems()));
+            sendPull(env, pull, r.items().get(r.items().size() - 1).key());
             return;
         }
         GroupView v = m.acceptor.installed();
@@ -947,6 +990,8 @@ public final class ReplicaManager {
         final GroupView base;
         final Ballot ballot;
         final Set<Integer> promised = new TreeSet<>();
+        /** Positions of {@code base} whose holders promised while serving: complete state-transfer sources. */
+        final Set<Integer> serving = new TreeSet<>();
         final Set<Integer> accepted = new TreeSet<>();
         Ballot highestAccepted;
         GroupView value;

@@ -21,11 +21,19 @@ public sealed interface ReplicaMessage extends Message {
     }
 
     /** Paxos phase 1 for the view that follows {@code epoch}. */
-    record ViewPrepare(int group, long epoch, Ballot ballot) implements ReplicaMessage {
+    /**
+     * {@code base} is the (chosen) view at {@code epoch}: a member that missed its installation, or a node it lists
+     * that does not know it yet, installs it first and then answers.
+     */
+    record ViewPrepare(int group, long epoch, Ballot ballot, GroupView base) implements ReplicaMessage {
     }
 
-    record ViewPromise(int group, long epoch, Ballot ballot, Ballot acceptedBallot, GroupView acceptedView)
-            implements ReplicaMessage {
+    /**
+     * Phase 1b. {@code serving}: the sender holds complete data at {@code epoch} (it is not recovering), so it can be a
+     * state-transfer source for the next view.
+     */
+    record ViewPromise(int group, long epoch, Ballot ballot, Ballot acceptedBallot, GroupView acceptedView,
+            boolean serving) implements ReplicaMessage {
     }
 
     /** Paxos phase 2: accept {@code next} as the view after {@code epoch}. */

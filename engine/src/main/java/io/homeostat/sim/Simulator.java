@@ -43,6 +43,7 @@ public final class Simulator {
     private long eventsProcessed;
     private long messagesSent;
     private long messagesDropped;
+    private TransmitObserver observer;
 
     public Simulator(long seed, Trace trace) {
         this.seed = seed;
@@ -142,7 +143,31 @@ public final class Simulator {
         enqueue(new Event(Math.max(atMicros, nowMicros), ACTION, null, 0, null, action));
     }
 
+    /** Sees every message as it is sent; may crash nodes (faults aimed at protocol steps). */
+    @FunctionalInterface
+    public interface TransmitObserver {
+        /** {@code message} from {@code from} to {@code to} was just handed to the network. */
+        void sent(Address from, Address to, Message message);
+    }
+
+    /** Installs the one observer of sent messages (null removes it). */
+    public void onTransmit(TransmitObserver observer) {
+        this.observer = observer;
+    }
+
     void transmit(Address from, Address to, Message message) {
+        SimNode sender = nodes.get(from);
+        if (sender != null && !sender.isAlive()) {
+            messagesDropped++; // crashed in the middle of its handler: the rest of what it sends is lost
+            return;
+        }
+        send(from, to, message);
+        if (observer != null) {
+            observer.sent(from, to, message);
+        }
+    }
+
+    private void send(Address from, Address to, Message message) {
         messagesSent++;
         long[] count = sentByType.get(message.getClass());
         if (count == null) {

@@ -1,6 +1,7 @@
 package io.homeostat.sim;
 
 import io.homeostat.check.LinearizabilityChecker;
+import io.homeostat.check.ListAppendChecker;
 import io.homeostat.check.LinearizabilityResult;
 import io.homeostat.check.Operation;
 import io.homeostat.node.HomeostatNode;
@@ -8,6 +9,7 @@ import io.homeostat.replica.GroupView;
 import io.homeostat.replica.Placement;
 import io.homeostat.replica.ReplicaConfig;
 import io.homeostat.replica.ReplicaManager;
+import io.homeostat.replica.TxnMessage;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.Address;
@@ -37,21 +39,74 @@ public final class StoreSimulation {
             "kv-churn", "txn-nofault", "txn-loss", "txn-crash", "txn-tm-failover", "txn-partition", "txn-churn");
 
     /** What a run observed. */
+    /**
+     * What a run observed. The transaction workloads ({@code bank}, {@code cycle}, {@code listAppend}) are null in the
+     * key-value scenarios. {@code undecided} counts the locks still held and the transactions still undecided at the
+     * end, after the liveness phase: it must be 0.
+     */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,
-            boolean settled, BankWorkload.Outcome bank, long lostAcknowledgedWrites) {
+            boolean settled, BankWorkload.Outcome bank, CycleWorkload.Outcome cycle,
+            ListAppendChecker.Result listAppend, long listAppendCommitted, long listAppendAborted, long undecided,
+            long lostAcknowledgedWrites, Map<String, Integer> faults) {
 
-        public boolean ok() {
-            return settled && linearizability.isOk() && (bank == null || bank.ok()) && lostAcknowledgedWrites == 0;
+        public Result {
+            faults = Map.copyOf(faults);
         }
 
-        /** The transactions committed (bank workload) or the operations that succeeded (key-value workload). */
+        /** Every checker passed: nothing unsafe happened (liveness aside). */
+        public boolean safe() {
+            return linearizability.isOk() && (bank == null || bank.check().ok())
+                    && (cycle == null || cycle.firstViolation() == null) && (listAppend == null || listAppend.ok())
+                    && lostAcknowledgedWrites == 0;
+        }
+
+        /** Safe, and live: groups settled, every workload's final audit committed, nothing left undecided. */
+        public boolean ok() {
+            return safe() && settled && (bank == null || bank.ok()) && (cycle == null || cycle.ok())
+                    && undecided == 0;
+        }
+
+        /** The transactions committed (transaction workloads) or the operations that succeeded (key-value). */
         public long committed() {
-            return bank == null ? succeeded : bank.committed();
+            return bank == null ? succeeded : bank.committed() + cycle.committed() + listAppendCommitted;
         }
 
         public long aborted() {
-            return bank == null ? 0 : bank.aborted();
+            return bank == null ? 0 : bank.aborted() + cycle.aborted() + listAppendAborted;
+        }
+
+        /** The first violation, or the first liveness failure, in one line; empty when ok. */
+        public String problem() {
+            if (!linearizability.isOk()) {
+                return "VIOLATION: " + linearizability.summary().lines().findFirst().orElse("");
+            }
+            if (bank != null && !bank.check().ok()) {
+                return "VIOLATION: " + bank.check().describe();
+            }
+            if (cycle != null && cycle.firstViolation() != null) {
+                return "VIOLATION: " + cycle.describe();
+            }
+            if (listAppend != null && !listAppend.ok()) {
+                return "VIOLATION: " + listAppend.describe().lines().limit(3).reduce((a, b) -> a + " | " + b)
+                        .orElse("");
+            }
+            if (lostAcknowledgedWrites > 0) {
+                return "VIOLATION: " + lostAcknowledgedWrites + " acknowledged writes lost";
+            }
+            if (!settled) {
+                return "liveness: replica groups did not settle after the heal";
+            }
+            if (bank != null && !bank.ok()) {
+                return "liveness: no bank audit committed (" + bank.lastFailure() + ")";
+            }
+            if (cycle != null && !cycle.ok()) {
+                return "liveness: no cycle audit committed";
+            }
+            if (undecided > 0) {
+                return "liveness: " + undecided + " locks or transactions still undecided after the heal";
+            }
+            return "";
         }
     }
 
@@ -66,11 +121,14 @@ public final class StoreSimulation {
     private final List<Address> crashed = new ArrayList<>();
     private final List<Operation> history = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
+    private final Map<String, Integer> faults = new TreeMap<>();
     private int nextIndex;
     private long writes;
     boolean issuing;
     private String unsettled = "";
     private final BankWorkload bank;
+    private final CycleWorkload cycle;
+    private final ListAppendWorkload listAppend;
 
     private StoreSimulation(String scenario, int nodes, long seed, ReplicaConfig replicaConfig, Trace trace,
             Consumer<String> progress) {
@@ -80,7 +138,10 @@ public final class StoreSimulation {
         this.sim = new Simulator(seed, trace);
         this.progress = progress;
         this.placement = replicaConfig.placement();
-        this.bank = scenario.startsWith("txn-") ? new BankWorkload(this) : null;
+        boolean txn = scenario.startsWith("txn-");
+        this.bank = txn ? new BankWorkload(this) : null;
+        this.cycle = txn ? new CycleWorkload(this) : null;
+        this.listAppend = txn ? new ListAppendWorkload(this) : null;
     }
 
     public static Result run(String scenario, int nodes, long seed, ReplicaConfig config, Consumer<String> progress) {
@@ -116,6 +177,8 @@ public final class StoreSimulation {
         issuing = true;
         if (bank != null) {
             bank.start(safetyStart);
+            cycle.start(safetyStart + 2 * MS);
+            listAppend.start(safetyStart + 4 * MS);
         } else {
             for (int c = 0; c < 6; c++) {
                 int client = c;
@@ -155,23 +218,46 @@ public final class StoreSimulation {
                 ok++;
             }
         }
+        long undecided = 0;
         if (bank != null) {
             bank.finalAudit();
-            sim.runUntil(bank::finished, SECOND, sim.nowMicros() + 60 * SECOND);
-        }
-        if (bank != null && !bank.finished()) {
-            for (Address a : live.values()) {
-                for (String l : node(a).transactions().describeLocks()) {
-                    say("still locked at %s: %s", a, l);
+            cycle.finalAudit();
+            listAppend.finalRead();
+            sim.runUntil(() -> bank.finished() && cycle.finished() && listAppend.finished(), SECOND,
+                    sim.nowMicros() + 60 * SECOND);
+            // every transaction must be decided by now: let the last decisions arrive, then count what is left
+            sim.runUntil(() -> undecided() == 0, SECOND, sim.nowMicros() + 30 * SECOND);
+            undecided = undecided();
+            if (undecided > 0) {
+                for (Address a : live.values()) {
+                    for (String l : node(a).transactions().describeLocks()) {
+                        say("still locked at %s: %s", a, l);
+                    }
                 }
             }
         }
         LinearizabilityResult lin = LinearizabilityChecker.check(history, 2_000_000);
         say("%d operations: %d ok, %d failed, %d unknown; linearizability %s", pending.size(), ok, failed, unknown,
                 lin.verdict());
+        ListAppendChecker.Result la = listAppend == null ? null : listAppend.check();
+        if (la != null) {
+            say("list-append: %s", la.describe().lines().findFirst().orElse(""));
+            say("cycle: %s", cycle.result().describe());
+        }
         return new Result(scenario, sim.seed(), nodeCount, pending.size(), ok, failed, unknown,
                 sim.nowMicros() / (double) SECOND, sim.trace().digest(), lin, settled && resettled,
-                bank == null ? null : bank.result(), lostColdWrites());
+                bank == null ? null : bank.result(), cycle == null ? null : cycle.result(), la,
+                listAppend == null ? 0 : listAppend.committed(), listAppend == null ? 0 : listAppend.aborted(),
+                undecided, lostColdWrites(), faults);
+    }
+
+    /** Locks held by live replicas plus transactions their managers have not decided. */
+    private long undecided() {
+        long n = 0;
+        for (Address a : live.values()) {
+            n += node(a).transactions().describeLocks().size() + node(a).transactions().activeTransactions();
+        }
+        return n;
     }
 
     private void injectFaults(long t0) {
@@ -185,25 +271,56 @@ public final class StoreSimulation {
                 sim.at(t0 + 16 * SECOND, () -> restartAll());
                 sim.at(t0 + 18 * SECOND, () -> crashRandom());
             }
-            case "partition" -> sim.at(t0 + 4 * SECOND, () -> {
-                Map<Address, Integer> groups = new HashMap<>();
-                List<Address> all = new ArrayList<>(live.values());
-                for (int i = 0; i < all.size(); i++) {
-                    groups.put(all.get(i), sim.random().nextInt(3) == 0 ? 1 : 0);
-                }
-                sim.network().partition(groups);
-                say("fault: partition");
-            });
+            case "partition" -> {
+                // a majority/minority split, a heal, then a bridge: two sides that reach each other only through
+                // one node (connectivity that is not transitive); the liveness phase heals it
+                sim.at(t0 + 4 * SECOND, () -> {
+                    Map<Address, Integer> groups = new HashMap<>();
+                    for (Address a : live.values()) {
+                        groups.put(a, sim.random().nextInt(3) == 0 ? 1 : 0);
+                    }
+                    sim.network().partition(groups);
+                    count("partition");
+                    say("fault: majority/minority partition");
+                });
+                sim.at(t0 + 10 * SECOND, () -> {
+                    sim.network().healAll();
+                    say("fault: healed");
+                });
+                sim.at(t0 + 12 * SECOND, () -> {
+                    Map<Address, Integer> groups = new HashMap<>();
+                    List<Address> all = new ArrayList<>(live.values());
+                    Address bridge = all.get(sim.random().nextInt(all.size()));
+                    for (Address a : all) {
+                        groups.put(a, a.equals(bridge) ? 2 : sim.random().nextInt(2));
+                    }
+                    sim.network().partition(groups);
+                    for (int side = 0; side < 2; side++) {
+                        sim.network().openGroupLink(side, 2);
+                        sim.network().openGroupLink(2, side);
+                    }
+                    count("bridge");
+                    say("fault: bridge partition through %s", bridge);
+                });
+            }
             case "loss" -> sim.at(t0, () -> {
                 sim.network().loss(0.05).duplication(0.02).reordering(0.05, 20_000);
                 say("fault: 5%% loss, 2%% duplication, 5%% reordering");
             });
             case "tm-failover" -> {
-                // every two seconds one node stops answering while transactions it manages are in flight: half the
-                // time it crashes (and restarts a second later), half the time it is only cut off for longer than the
-                // takeover delay (a false suspicion: it comes back and finishes its transactions too)
+                // every two seconds either a manager with transactions in flight stops answering (crashed, or only
+                // cut off for longer than the takeover delay: a false suspicion), or a crash is aimed at one step of
+                // the commit protocol and fires when some node takes that step
+                sim.onTransmit(this::crashAtStep);
                 for (long t = 2; t < 19; t += 2) {
-                    sim.at(t0 + t * SECOND, this::failOneManager);
+                    sim.at(t0 + t * SECOND, () -> {
+                        if (sim.random().nextInt(3) == 0) {
+                            failOneManager();
+                        } else {
+                            armedStep = CRASH_STEPS.get(sim.random().nextInt(CRASH_STEPS.size()));
+                            armedMatches = 0;
+                        }
+                    });
                 }
             }
             case "churn" -> {
@@ -214,6 +331,51 @@ public final class StoreSimulation {
             default -> throw new IllegalArgumentException("unknown store scenario '" + scenario
                     + "'; known: " + String.join(", ", SCENARIOS));
         }
+    }
+
+    /**
+     * The protocol steps a crash can be aimed at: a manager after its first prepare, or part way through its
+     * prepares; a manager as the acceptors' votes reach it; a decider after its first decision message; a finisher
+     * (a manager or a replica taking over) after its first phase-1 or phase-2 message.
+     */
+    private static final List<String> CRASH_STEPS = List.of("after-first-prepare", "mid-prepares",
+            "votes-arriving", "mid-decision", "finisher-phase1", "finisher-phase2");
+
+    private String armedStep;
+    private int armedMatches;
+
+    private void crashAtStep(Address from, Address to, io.homeostat.runtime.Message m) {
+        if (armedStep == null) {
+            return;
+        }
+        Address victim = null;
+        switch (armedStep) {
+            case "after-first-prepare" -> victim = m instanceof TxnMessage.TxPrepare p
+                    && from.equals(p.tx().manager()) ? from : null;
+            case "mid-prepares" -> victim = m instanceof TxnMessage.TxPrepare p && from.equals(p.tx().manager())
+                    && ++armedMatches % 4 == 0 ? from : null;
+            case "votes-arriving" -> victim = m instanceof TxnMessage.TxAccepted a && to.equals(a.tx().manager())
+                    && a.ballot() == 0 ? to : null;
+            case "mid-decision" -> victim = m instanceof TxnMessage.TxDecide ? from : null;
+            case "finisher-phase1" -> victim = m instanceof TxnMessage.TxPhase1 ? from : null;
+            case "finisher-phase2" -> victim = m instanceof TxnMessage.TxPhase2 ? from : null;
+            default -> throw new IllegalStateException(armedStep);
+        }
+        if (victim == null || !live.containsValue(victim) || !safeToCrash(victim)) {
+            return;
+        }
+        String step = armedStep;
+        armedStep = null;
+        sim.crash(victim);
+        live.remove(idOf.get(victim));
+        crashed.add(victim);
+        count(step);
+        say("fault: crashed %s %s", victim, step);
+        sim.at(sim.nowMicros() + SECOND, this::restartAll);
+    }
+
+    private void count(String fault) {
+        faults.merge(fault, 1, Integer::sum);
     }
 
     private void failOneManager() {
@@ -231,6 +393,7 @@ public final class StoreSimulation {
             sim.crash(a);
             live.remove(idOf.get(a));
             crashed.add(a);
+            count("manager-crash");
             say("fault: crashed manager %s", a);
             sim.at(sim.nowMicros() + SECOND, this::restartAll);
         } else {
@@ -240,6 +403,7 @@ public final class StoreSimulation {
                     sim.network().block(other, a);
                 }
             }
+            count("false-suspicion");
             say("fault: cut off manager %s (false suspicion)", a);
             sim.at(sim.nowMicros() + 5 * SECOND, () -> {
                 sim.network().healAll();
