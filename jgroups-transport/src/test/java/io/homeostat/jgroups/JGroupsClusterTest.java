@@ -1,0 +1,158 @@
+package io.homeostat.jgroups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.homeostat.ClientOptions;
+import io.homeostat.Homeostat;
+import io.homeostat.HomeostatException;
+import io.homeostat.node.HomeostatNode;
+import io.homeostat.replica.ReplicaConfig;
+import io.homeostat.ring.RingConfig;
+import io.homeostat.ring.RingId;
+import io.homeostat.ring.RingMessage;
+import io.homeostat.runtime.Address;
+import io.homeostat.runtime.threaded.NodeOptions;
+import io.homeostat.runtime.threaded.ThreadedClient;
+import io.homeostat.runtime.threaded.ThreadedDriver;
+import io.homeostat.runtime.threaded.ThreadedNode;
+import io.homeostat.store.MemoryStorage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jgroups.BytesMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Three "processes" in one JVM, each a JGroups channel on the loopback stack (real sockets on 127.0.0.1) with its own
+ * {@link ThreadedDriver} and engine node: the ring converges and the public API works across them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JGroupsClusterTest {
+
+    private static final int NODES = 3;
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+
+    private final List<JGroupsTransport> transports = new ArrayList<>();
+    private final List<ThreadedDriver> drivers = new ArrayList<>();
+    private final List<Homeostat> clients = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        int base = TestPorts.freeBlock(NODES + 2);
+        String cluster = "homeostat-test-" + base;
+        for (int i = 0; i < NODES; i++) {
+            transports.add(JGroupsTransport.start(TestPorts.loopback(cluster, "node-" + i, base, NODES + 1).build()));
+        }
+        Await.until(CONVERGE, () -> transports.stream().allMatch(t -> t.viewEndpoints().size() == NODES),
+                "every channel to see all " + NODES + " members");
+        for (int i = 0; i < NODES; i++) {
+            JGroupsTransport t = transports.get(i);
+            ThreadedDriver d = new ThreadedDriver(t, t, NodeOptions.defaults());
+            drivers.add(d);
+            ReplicaConfig rc = ReplicaConfig.defaults().withGroupsLog2(3).withFounder(i == 0);
+            HomeostatNode p = new HomeostatNode(RingId.random(new SplittableRandom(200 + i)), t.address(0),
+                    RingConfig.defaults(), rc, new MemoryStorage());
+            ThreadedNode n = d.addNode(t.address(0), p);
+            clients.add(new ThreadedClient(n, p, new ClientOptions(64 * 1024, 64, 2, 20_000)));
+        }
+        for (int i = 0; i < NODES; i++) {
+            Homeostat c = clients.get(i);
+            String key = "probe-" + i;
+            Await.until(CONVERGE, () -> {
+                try {
+                    c.put(key, bytes("ok"));
+                    return c.get(key).isPresent();
+                } catch (HomeostatException e) {
+                    return false;
+                }
+            }, "node " + i + " to serve reads and writes");
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        drivers.forEach(ThreadedDriver::close);
+        transports.forEach(JGroupsTransport::close);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aWriteInOneProcessIsReadInEveryOther() {
+        clients.get(0).put("page:Main", bytes("hello"));
+        for (Homeostat c : clients) {
+            assertThat(c.get("page:Main")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("hello")));
+        }
+        clients.get(2).put("big", new byte[60_000]);
+        assertThat(clients.get(1).get("big")).hasValueSatisfying(v -> assertThat(v).hasSize(60_000));
+        assertThat(clients.get(1).compareAndSet("page:Main", bytes("hello"), bytes("bye"))).isTrue();
+        assertThat(clients.get(0).get("page:Main")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("bye")));
+        for (JGroupsTransport t : transports) {
+            assertThat(t.counters().delivered()).isGreaterThan(0);
+            assertThat(t.counters().droppedEncodeFailed()).isZero();
+        }
+    }
+
+    @Test
+    void discoveryListsVnodeZeroOfEveryProcessInTheView() {
+        for (JGroupsTransport t : transports) {
+            assertThat(t.knownAddresses()).contains(new Address("node-0", 0), new Address("node-1", 0),
+                    new Address("node-2", 0));
+            assertThat(t.viewEndpoints()).containsExactlyInAnyOrder("node-0", "node-1", "node-2");
+        }
+    }
+
+    @Test
+    void aMessageToAnUnknownEndpointIsDroppedAndCountedWithoutThrowing() {
+        JGroupsTransport t = transports.get(0);
+        long before = t.counters().droppedNoRoute();
+        t.send(t.address(0), new Address("nowhere", 0), new RingMessage.Ping(null));
+        assertThat(t.counters().droppedNoRoute()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void garbageFramesAreDroppedAndCountedAndTheNodeKeepsWorking() throws Exception {
+        JGroupsTransport attacker = transports.get(0);
+        JGroupsTransport victim = transports.get(1);
+        org.jgroups.Address target = attacker.route("node-1");
+        assertThat(target).isNotNull();
+        MessageCodec codec = new MessageCodec();
+        byte[] valid = codec.encode(attacker.address(0), victim.address(0), new RingMessage.Ping(null));
+        byte[] otherSchema = valid.clone();
+        otherSchema[4] ^= 0x55;
+        byte[] unregisteredVnode = codec.encode(attacker.address(0), victim.address(7), new RingMessage.Ping(null));
+        SplittableRandom random = new SplittableRandom(7);
+        List<byte[]> garbage = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            byte[] b = new byte[random.nextInt(1, 200)];
+            random.nextBytes(b);
+            garbage.add(b);
+        }
+        garbage.add(new byte[0]);
+        garbage.add(Arrays.copyOf(valid, valid.length - 3));
+        garbage.add(otherSchema);
+        long undecodableBefore = victim.counters().droppedUndecodable();
+        long noInboxBefore = victim.counters().droppedNoInbox();
+        for (byte[] g : garbage) {
+            attacker.channel().send(new BytesMessage(target, g));
+        }
+        attacker.channel().send(new BytesMessage(target, unregisteredVnode));
+        Await.until(Duration.ofSeconds(30), () -> victim.counters().droppedUndecodable()
+                >= undecodableBefore + garbage.size() && victim.counters().droppedNoInbox() >= noInboxBefore + 1,
+                "the victim to count " + garbage.size() + " undecodable frames and one for an unregistered vnode");
+        assertThat(victim.counters().droppedUndecodable()).isEqualTo(undecodableBefore + garbage.size());
+        // still serving, through the victim and from the others
+        clients.get(1).put("after-garbage", bytes("still here"));
+        assertThat(clients.get(2).get("after-garbage"))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("still here")));
+        assertThat(clients.get(1).get("after-garbage")).isPresent();
+    }
+}

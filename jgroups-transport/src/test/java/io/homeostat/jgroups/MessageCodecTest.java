@@ -1,0 +1,214 @@
+package io.homeostat.jgroups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.homeostat.replica.GroupView;
+import io.homeostat.replica.ReplicaMessage;
+import io.homeostat.ring.NodeRef;
+import io.homeostat.ring.RingId;
+import io.homeostat.ring.RingMessage;
+import io.homeostat.runtime.Address;
+import io.homeostat.runtime.Message;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Tag;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The type registry's coverage and the codec's limits and rejections, by example. */
+class MessageCodecTest {
+
+    private static final Address A = new Address("a", 0);
+    private static final Address B = new Address("b", 3);
+    private final MessageCodec codec = new MessageCodec();
+
+    private static void permitted(Class<?> type, Set<Class<?>> out) {
+        if (type.isRecord()) {
+            out.add(type);
+        } else {
+            for (Class<?> sub : type.getPermittedSubclasses()) {
+                permitted(sub, out);
+            }
+        }
+    }
+
+    @Test
+    void everyPermittedSubclassOfTheSealedMessageInterfacesIsRegistered() {
+        Set<Class<?>> expected = new HashSet<>();
+        permitted(RingMessage.class, expected);
+        permitted(ReplicaMessage.class, expected);
+        permitted(io.homeostat.replica.TxnMessage.class, expected);
+        assertThat(expected).hasSizeGreaterThan(30);
+        assertThat(MessageCodec.messageTypes()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(MessageCodec.messageTypes()).isSortedAccordingTo(Comparator.comparing(Class::getName));
+    }
+
+    /** A new sealed message interface in the engine would be missed by the roots; scan the engine's classes for it. */
+    @Test
+    void noMessageRecordOfTheEngineIsOutsideTheRegistry() throws Exception {
+        List<String> classNames = engineClassNames();
+        assertThat(classNames).contains(RingMessage.Ping.class.getName());
+        List<String> missing = new ArrayList<>();
+        for (String name : classNames) {
+            Class<?> c = Class.forName(name, false, getClass().getClassLoader());
+            if (Message.class.isAssignableFrom(c) && c.isRecord() && !MessageCodec.messageTypes().contains(c)) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("message records the codec does not carry; add their sealed interface to "
+                + "Schema.ROOTS").isEmpty();
+    }
+
+    private static List<String> engineClassNames() throws IOException, URISyntaxException {
+        Path location = Path.of(Message.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> names = new ArrayList<>();
+        if (Files.isDirectory(location)) {
+            try (Stream<Path> s = Files.walk(location)) {
+                for (Path p : s.filter(p -> p.toString().endsWith(".class")).collect(Collectors.toList())) {
+                    String rel = location.relativize(p).toString().replace('\\', '/');
+                    names.add(rel.substring(0, rel.length() - ".class".length()).replace('/', '.'));
+                }
+            }
+        } else {
+            try (JarFile jar = new JarFile(location.toFile())) {
+                Enumeration<JarEntry> e = jar.entries();
+                while (e.hasMoreElements()) {
+                    String n = e.nextElement().getName();
+                    if (n.endsWith(".class") && !n.startsWith("META-INF")) {
+                        names.add(n.substring(0, n.length() - ".class".length()).replace('/', '.'));
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void theFingerprintCoversRecordShapes() {
+        String d = Schema.get().description();
+        assertThat(d).contains("record io.homeostat.ring.RingMessage$Lookup(requestId: long, origin: "
+                + "io.homeostat.runtime.Address");
+        assertThat(d).contains("record io.homeostat.replica.GroupView(group: int, epoch: long, members: "
+                + "java.util.List<io.homeostat.ring.NodeRef>)");
+        // a schema with one root fewer is a different schema
+        Schema smaller = Schema.build(List.of(RingMessage.class));
+        assertThat(smaller.fingerprint()).isNotEqualTo(MessageCodec.schemaFingerprint());
+        assertThat(Schema.build(Schema.ROOTS).fingerprint()).isEqualTo(MessageCodec.schemaFingerprint());
+    }
+
+    @Test
+    void aFullSizedValueFitsTheDefaultFrame() throws Exception {
+        byte[] value = new byte[1 << 20];
+        value[7] = 42;
+        Message m = new ReplicaMessage.ReadReply(1, 2, 3, new Tag(5, A, 6), Bytes.of(value), false);
+        byte[] frame = codec.encode(A, B, m);
+        assertThat(frame.length).isLessThan(MessageCodec.DEFAULT_MAX_FRAME_BYTES);
+        assertThat(codec.decode(frame).message()).isEqualTo(m);
+    }
+
+    @Test
+    void smallMessagesAreCompact() {
+        NodeRef n = new NodeRef(new RingId(1, 2), new Address("10.0.0.1:7800", 0));
+        byte[] frame = codec.encode(n.address(), n.address(), new RingMessage.Ping(n));
+        // header 11, two addresses 2 x 16, id 1, node ref 1 + 16 + 16
+        assertThat(frame.length).isLessThanOrEqualTo(80);
+    }
+
+    @Test
+    void anOversizedMessageIsRefusedWhenEncodingWithTheLimitNamed() {
+        MessageCodec small = new MessageCodec(4_096);
+        Message m = new ReplicaMessage.ReadReply(1, 2, 3, Tag.ZERO, Bytes.of(new byte[5_000]), false);
+        assertThatThrownBy(() -> small.encode(A, B, m)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxFrameBytes=4096");
+    }
+
+    @Test
+    void anOversizedFrameIsRejectedBeforeDecoding() {
+        byte[] frame = codec.encode(A, B, new ReplicaMessage.ReadReply(1, 2, 3, Tag.ZERO,
+                Bytes.of(new byte[5_000]), false));
+        assertThatThrownBy(() -> new MessageCodec(4_096).decode(frame)).isInstanceOf(FrameDecodeException.class)
+                .satisfies(e -> assertThat(((FrameDecodeException) e).reason())
+                        .isEqualTo(FrameDecodeException.Cause.TOO_LARGE));
+    }
+
+    private static FrameDecodeException.Cause causeOf(MessageCodec c, byte[] frame) {
+        try {
+            c.decode(frame);
+            throw new AssertionError("decoded");
+        } catch (FrameDecodeException e) {
+            return e.reason();
+        }
+    }
+
+    @Test
+    void headerDamageIsClassified() {
+        byte[] frame = codec.encode(A, B, new RingMessage.Ping(null));
+        byte[] badMagic = frame.clone();
+        badMagic[0] = 'X';
+        byte[] badVersion = frame.clone();
+        badVersion[2] = 9;
+        byte[] otherSchema = frame.clone();
+        otherSchema[5] ^= 1;
+        assertThat(causeOf(codec, badMagic)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(causeOf(codec, badVersion)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(causeOf(codec, otherSchema)).isEqualTo(FrameDecodeException.Cause.SCHEMA_MISMATCH);
+        assertThat(causeOf(codec, new byte[3])).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(causeOf(codec, java.util.Arrays.copyOf(frame, frame.length - 1)))
+                .isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        byte[] trailing = java.util.Arrays.copyOf(frame, frame.length + 1);
+        assertThat(causeOf(codec, trailing)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+    }
+
+    @Test
+    void aRecordConstructorRejectingDecodedFieldsBecomesAFrameDecodeException() throws Exception {
+        byte[] frame = codec.encode(new Address("x", 0), B, new RingMessage.Ping(null));
+        // header, then the sender: presence 1, length 1, 'x', vnode 0; make the endpoint empty
+        int h = MessageCodec.HEADER_BYTES;
+        assertThat(frame[h]).isEqualTo((byte) 1);
+        assertThat(frame[h + 1]).isEqualTo((byte) 1);
+        assertThat(frame[h + 2]).isEqualTo((byte) 'x');
+        byte[] empty = new byte[frame.length - 1];
+        System.arraycopy(frame, 0, empty, 0, h + 1);
+        empty[h + 1] = 0;
+        System.arraycopy(frame, h + 3, empty, h + 2, frame.length - h - 3);
+        assertThatThrownBy(() -> codec.decode(empty)).isInstanceOf(FrameDecodeException.class)
+                .hasMessageContaining("Address").hasMessageContaining("endpoint must not be empty");
+    }
+
+    @Test
+    void aViewWithAnEvenMemberCountIsRejectedAtDecoding() throws Exception {
+        NodeRef n = new NodeRef(new RingId(0, 1), A);
+        byte[] one = codec.encode(A, B, new ReplicaMessage.ViewInstall(new GroupView(1, 1, List.of(n))));
+        byte[] three = codec.encode(A, B, new ReplicaMessage.ViewInstall(new GroupView(1, 1, List.of(n, n, n))));
+        int nodeRefBytes = (three.length - one.length) / 2;
+        // drop the last member of three: the count still says 3 -> truncated; patch the count to 2 -> even
+        byte[] two = java.util.Arrays.copyOf(three, three.length - nodeRefBytes);
+        int countAt = one.length - nodeRefBytes - 1;
+        assertThat(two[countAt]).isEqualTo((byte) 3);
+        two[countAt] = 2;
+        assertThatThrownBy(() -> codec.decode(two)).isInstanceOf(FrameDecodeException.class)
+                .hasMessageContaining("odd number of members");
+    }
+
+    @Test
+    void limitsAreValidatedWithTheirNames() {
+        assertThatThrownBy(() -> new MessageCodec(10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxFrameBytes");
+        assertThatThrownBy(() -> codec.encode(A, B, new RingMessage.StabilizeReply(null, null,
+                java.util.Collections.nCopies(70_000, new NodeRef(RingId.ZERO, A)))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxListLength");
+    }
+}
