@@ -146,6 +146,7 @@ public final class Main {
         long unavailable = 0;
         long lost = 0;
         long violations = 0;
+        Map<String, Long> faults = new java.util.TreeMap<>();
         List<Long> failing = new ArrayList<>();
         boolean single = o.firstSeed == o.lastSeed;
         for (long seed = o.firstSeed; seed <= o.lastSeed; seed++) {
@@ -159,6 +160,7 @@ public final class Main {
             aborted += r.aborted();
             unavailable += r.failed();
             lost += r.lostAcknowledgedWrites();
+            r.faults().forEach((k, v) -> faults.merge(k, (long) v, Long::sum));
             boolean safe = r.safe();
             if (!safe) {
                 violations++;
@@ -183,6 +185,7 @@ public final class Main {
         f.put("committed", committed);
         f.put("aborted", aborted);
         f.put("unavailable", unavailable);
+        f.put("faults", faults);
         f.put("violations", violations);
         f.put("lostAcknowledgedWrites", lost);
         f.put("failingSeeds", failing);

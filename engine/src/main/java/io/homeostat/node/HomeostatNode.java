@@ -27,6 +27,7 @@ public final class HomeostatNode implements Protocol {
     private final RingNode ring;
     private final ReplicaManager replicas;
     private final TransactionManager transactions;
+    private Runnable onHandedOff;
 
     public HomeostatNode(RingId id, Address address, RingConfig ringConfig, ReplicaConfig replicaConfig,
             Storage storage) {
@@ -58,11 +59,11 @@ public final class HomeostatNode implements Protocol {
     @Override
     public void onMessage(Environment env, Address from, Message message) {
         if (message instanceof ReplicaMessage m) {
-            if (!ring.isStopped()) {
+            if (!handedOff()) {
                 replicas.onMessage(env, from, m);
             }
         } else if (message instanceof TxnMessage m) {
-            if (!ring.isStopped()) {
+            if (!handedOff()) {
                 transactions.onMessage(env, from, m);
             }
         } else if (message instanceof RingMessage) {
@@ -73,11 +74,16 @@ public final class HomeostatNode implements Protocol {
     @Override
     public void onTimer(Environment env, Object tag) {
         if (tag instanceof ReplicaManager.ReplicaTick t) {
-            if (!ring.isStopped()) {
+            if (!handedOff()) {
                 replicas.onTimer(env, t);
             }
+            if (ring.isStopped() && onHandedOff != null && replicas.memberGroups() == 0) {
+                Runnable done = onHandedOff;
+                onHandedOff = null;
+                done.run();
+            }
         } else if (tag instanceof TransactionManager.TxTick t) {
-            if (!ring.isStopped()) {
+            if (!handedOff()) {
                 transactions.onTimer(env, t);
             }
         } else {
@@ -85,8 +91,24 @@ public final class HomeostatNode implements Protocol {
         }
     }
 
-    /** Graceful leave: the ring splices this node out and the successors take over its slots. */
+    /** Left the ring and holds no replica position any more: nothing left to do here. */
+    private boolean handedOff() {
+        return ring.isStopped() && replicas.memberGroups() == 0 && replicas.retiredGroups() == 0;
+    }
+
+    /** Graceful leave, as {@link #leave(Environment, Runnable)} without being told when it is done. */
     public void leave(Environment env) {
+        leave(env, null);
+    }
+
+    /**
+     * Graceful leave: the ring splices this node out and its successors claim its replica positions. Until it holds
+     * none, this node keeps answering the view changes that replace it and serves its data to the new members (a
+     * handoff: they copy from it rather than only from the remaining replicas). {@code onHandedOff} runs on this
+     * node's event loop once it is a member of no group; the node may then stop.
+     */
+    public void leave(Environment env, Runnable onHandedOff) {
+        this.onHandedOff = onHandedOff;
         ring.leave(env);
     }
 }

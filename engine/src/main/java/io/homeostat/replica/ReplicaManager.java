@@ -116,6 +116,8 @@ public final class ReplicaManager {
     private static final int RETIRED_RETENTION_CHECKS = 120;
     /** A state-transfer batch not answered within this many ownership periods is asked for again. */
     private static final int PULL_TIMEOUT_CHECKS = 4;
+    /** A state-transfer batch holds at most this many key and value bytes (and at least one item). */
+    static final long PULL_BATCH_MAX_BYTES = 512 * 1024;
     /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
     private static final long LOCK_WAIT_MAX_MILLIS = 20;
     private static final int LOCK_WAIT_MAX_TRIES = 200;
@@ -260,6 +262,11 @@ public final class ReplicaManager {
         return members.size();
     }
 
+    /** How many groups' removed-member data this node still keeps as a state-transfer source. */
+    public int retiredGroups() {
+        return retired.size();
+    }
+
     NodeRef self() {
         return self;
     }
@@ -306,10 +313,11 @@ public final class ReplicaManager {
 
     /** For each slot the ring says is ours but whose view does not list us there, propose a view change. */
     private void claimOwnedSlots(Environment env) {
-        if (ring.isStopped() || (ring.predecessor() == null && !ring.successors().isEmpty())) {
-            return; // our range is unknown until stabilization gives us a predecessor
-        }
-        for (int s = 0; s < placement.slots() && proposals.size() < config.maxConcurrentProposals(); s++) {
+        // our range is unknown until stabilization gives us a predecessor; after a graceful leave it is empty, but
+        // the rest of the loop (finishing view changes, expiring handoff data) still runs until we are handed off
+        boolean rangeKnown = !ring.isStopped() && (ring.predecessor() != null || ring.successors().isEmpty());
+        for (int s = 0; rangeKnown && s < placement.slots() && proposals.size() < config.maxConcurrentProposals();
+                s++) {
             if (!ring.isResponsibleFor(placement.anchor(s))) {
                 continue;
             }
@@ -378,6 +386,14 @@ public final class ReplicaManager {
                 RingId anchor = placement.anchor(placement.slot(v.group(), i));
                 if (v.member(i).equals(self) && !ring.isResponsibleFor(anchor)) {
                     m.nextHandoverMillis = now + 4 * config.checkIntervalMillis();
+                    if (ring.isStopped()) {
+                        // we left: our range went to our successor, which need not wait for its own loop to notice
+                        if (!ring.successors().isEmpty()) {
+                            env.send(ring.successors().get(0).address(),
+                                    new ViewInfo(0, v.group(), bestView(v.group())));
+                        }
+                        continue;
+                    }
                     ring.lookup(env, anchor, new LookupCallback() {
                         @Override
                         public void found(RingId key, NodeRef responsible, int hops) {
@@ -737,15 +753,29 @@ public final class ReplicaManager {
             env.send(from, new NotServing(p.requestId(), g, m == null ? bestView(g) : m.acceptor.installed()));
             return;
         }
-        List<Item> items = storage.scan(g, p.after(), p.max());
-        boolean last = items.size() < p.max();
-        if (last && transactions != null) {
-            transactions.settleDecided(source, g); // hand over no lock whose decision we already know
+        if (transactions != null) {
+            // hand over no lock whose decision we already know; applied before the scan, so that a committed write
+            // travels as data rather than vanishing with its lock
+            transactions.settleDecided(source, g);
         }
+        List<Item> scanned = storage.scan(g, p.after(), p.max());
+        // bounded in bytes too, so that a batch of large values still fits in one transport frame
+        List<Item> items = new ArrayList<>();
+        long bytes = 0;
+        for (Item i : scanned) {
+            long size = i.key().length() + (i.value() == null ? 0 : i.value().length());
+            if (!items.isEmpty() && bytes + size > PULL_BATCH_MAX_BYTES) {
+                break;
+            }
+            items.add(i);
+            bytes += size;
+        }
+        boolean last = items.size() == scanned.size() && scanned.size() < p.max();
+        // locks travel with every batch, not only the last: a lock decided between two batches would otherwise vanish
+        // here after its item's old value had already been sent, and the new member would keep the old value
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
-                last ? source.locks.snapshot() : List.of(),
-                last ? source.commitAcceptors.snapshot() : List.of(),
-                last && transactions != null ? transactions.prepares(source) : List.of()));
+                source.locks.snapshot(), last ? source.commitAcceptors.snapshot() : List.of(),
+                transactions != null ? transactions.prepares(source) : List.of()));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {

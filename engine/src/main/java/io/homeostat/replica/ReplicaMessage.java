@@ -57,9 +57,9 @@ public sealed interface ReplicaMessage extends Message {
     }
 
     /**
-     * A batch of a group's items; the last batch also carries the group's locks, commit-acceptor state, and the
-     * prepare messages of the transactions holding those locks (so the new replica can finish them if their manager
-     * is gone). {@code covered} names the replica positions whose complete data the sender holds: its
+     * A batch of a group's items. Every batch carries the group's locks and the prepare messages of the transactions
+     * holding them (so the new replica can finish them if their manager is gone); the last batch also carries the
+     * commit-acceptor state. {@code covered} names the replica positions whose complete data the sender holds: its
      * own positions in the view, or, for a member that was just replaced, the positions it held until then.
      */
     record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered,

@@ -171,8 +171,11 @@ public final class RingNode implements Protocol {
         return config;
     }
 
-    /** True if this node believes it owns {@code key}: key in (predecessor, self], or it is alone. */
+    /** True if this node believes it owns {@code key}: key in (predecessor, self], or it is alone; never once left. */
     public boolean isResponsibleFor(RingId key) {
+        if (stopped) {
+            return false; // left the ring: responsible for nothing
+        }
         if (successors.isEmpty()) {
             return true;
         }

@@ -33,6 +33,8 @@ public final class StoreSimulation {
     private static final long MS = 1_000;
     private static final long SECOND = 1_000_000;
     private static final int COLD_KEYS = 32;
+    /** A leaving node that has not handed off its replicas by then is stopped anyway (counted). */
+    private static final long LEAVE_TIMEOUT_SECONDS = 15;
 
     /** The store scenarios. */
     public static final List<String> SCENARIOS = List.of("kv-nofault", "kv-loss", "kv-crash", "kv-partition",
@@ -122,6 +124,8 @@ public final class StoreSimulation {
     private final List<Operation> history = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
     private final Map<String, Integer> faults = new TreeMap<>();
+    /** Nodes cut off from everyone for now: alive, but down as far as the failure model goes. */
+    private final java.util.Set<Address> cutOff = new java.util.HashSet<>();
     private int nextIndex;
     private long writes;
     boolean issuing;
@@ -403,10 +407,12 @@ public final class StoreSimulation {
                     sim.network().block(other, a);
                 }
             }
+            cutOff.add(a); // as good as down for the failure model until it is back
             count("false-suspicion");
             say("fault: cut off manager %s (false suspicion)", a);
             sim.at(sim.nowMicros() + 5 * SECOND, () -> {
                 sim.network().healAll();
+                cutOff.clear();
                 say("fault: %s reconnected", a);
             });
         }
@@ -422,20 +428,26 @@ public final class StoreSimulation {
             start(a);
             say("churn: %s joins", a);
         } else if (r < 0.7 && live.size() > nodeCount / 2) {
-            // a leave re-replicates from the remaining members like a crash, so it obeys the same failure model
-            List<Address> all = new ArrayList<>();
-            for (Address a : live.values()) {
-                if (safeToCrash(a)) {
-                    all.add(a);
-                }
-            }
-            if (all.isEmpty()) {
-                return;
-            }
+            // a graceful leave hands the node's replicas off: it keeps serving them to the new members and stops
+            // only once it holds none (the failure model does not apply: nothing is lost while it runs)
+            List<Address> all = new ArrayList<>(live.values());
             Address a = all.get(sim.random().nextInt(all.size()));
             live.remove(idOf.get(a));
-            node(a).leave(sim.node(a));
-            sim.crash(a);
+            long deadline = sim.nowMicros() + LEAVE_TIMEOUT_SECONDS * SECOND;
+            node(a).leave(sim.node(a), () -> sim.at(sim.nowMicros(), () -> {
+                if (sim.node(a).isAlive() && !live.containsValue(a)) {
+                    sim.crash(a);
+                    count("leave-handed-off");
+                    say("churn: %s handed off and stopped", a);
+                }
+            }));
+            sim.at(deadline, () -> {
+                if (sim.node(a).isAlive() && !live.containsValue(a)) {
+                    sim.crash(a);
+                    count("leave-timeout");
+                    say("churn: %s stopped before its handoff finished", a);
+                }
+            });
             say("churn: %s leaves", a);
         } else if (live.size() > nodeCount / 2) {
             crashRandom();
@@ -485,7 +497,7 @@ public final class StoreSimulation {
                 Address m = v.member(i).address();
                 if (m.equals(victim)) {
                     held++;
-                } else if (!live.containsValue(m) || !node(m).replicas().serving(g)) {
+                } else if (!live.containsValue(m) || cutOff.contains(m) || !node(m).replicas().serving(g)) {
                     return false;
                 }
             }
@@ -532,6 +544,7 @@ public final class StoreSimulation {
         sim.crash(a);
         live.remove(idOf.get(a));
         crashed.add(a);
+        count("crash");
         say("fault: crashed %s", a);
     }
 
