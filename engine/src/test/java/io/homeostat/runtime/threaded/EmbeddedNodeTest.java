@@ -1,0 +1,86 @@
+package io.homeostat.runtime.threaded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.homeostat.HomeostatException;
+import io.homeostat.runtime.Address;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A cluster of embedded nodes: it serves reads and writes, reports its state, and a graceful leave loses nothing. */
+class EmbeddedNodeTest {
+
+    private final List<EmbeddedNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(EmbeddedNode::close);
+    }
+
+    private void startCluster(int n) throws Exception {
+        LocalTransport transport = new LocalTransport();
+        List<Address> addresses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            addresses.add(new Address("embedded", i));
+        }
+        for (int i = 0; i < n; i++) {
+            nodes.add(EmbeddedNode.start(transport, Discovery.fixed(addresses),
+                    EmbeddedNode.Settings.of(addresses.get(i)).withFounder(i == 0).withGroupsLog2(3)));
+        }
+        for (EmbeddedNode node : nodes) {
+            Await.until(Duration.ofSeconds(60), () -> {
+                try {
+                    node.client().put("probe-" + node.address(), bytes("ok"));
+                    return node.client().get("probe-" + node.address()).isPresent();
+                } catch (HomeostatException e) {
+                    return false;
+                }
+            }, node.address() + " to serve");
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void statusShowsTheRingAndTheGroupsEachNodeHolds() throws Exception {
+        startCluster(3);
+        int positions = 0;
+        for (EmbeddedNode node : nodes) {
+            EmbeddedNode.Status s = node.status(5_000);
+            assertThat(s.address()).isEqualTo(node.address().toString());
+            assertThat(s.successors()).isNotEmpty();
+            assertThat(s.predecessor()).isNotNull();
+            for (EmbeddedNode.GroupStatus g : s.groups()) {
+                positions += (int) g.members().stream().filter(m -> m.equals(s.address())).count();
+            }
+        }
+        // 8 groups of R = 3 positions, every position held by one of the three nodes
+        assertThat(positions).isEqualTo(8 * 3);
+    }
+
+    @Test
+    void aGracefulLeaveHandsEveryPositionOffAndLosesNothing() throws Exception {
+        startCluster(4);
+        for (int k = 0; k < 50; k++) {
+            nodes.get(k % 4).client().put("k" + k, bytes("v" + k));
+        }
+        EmbeddedNode leaving = nodes.remove(3);
+        assertThat(leaving.leave(30_000)).as("handed off within 30 s").isTrue();
+        for (int k = 0; k < 50; k++) {
+            byte[] expected = bytes("v" + k);
+            assertThat(nodes.get(k % 3).client().get("k" + k)).as("k%d", k)
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(expected));
+        }
+        for (EmbeddedNode node : nodes) {
+            for (EmbeddedNode.GroupStatus g : node.status(5_000).groups()) {
+                assertThat(g.members()).doesNotContain(leaving.address().toString());
+            }
+        }
+    }
+}
