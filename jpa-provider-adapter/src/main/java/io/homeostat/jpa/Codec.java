@@ -63,11 +63,10 @@ final class Codec {
 
     /** Packages (their classes, nested ones included, not subpackages) always allowed. */
     private static final Set<String> ALLOWED_PACKAGES = Set.of("org.hibernate.cache.spi.entry",
-            "org.hibernate.cache.internal", "org.hibernate.bytecode.enhance.spi", "io.homeostat.jpa");
+            "org.hibernate.cache.internal", "org.hibernate.bytecode.enhance.spi");
 
     private final List<String> userPatterns;
     private final int maxEntryBytes;
-    private final ObjectInputFilter filter = this::check;
 
     Codec(List<String> userPatterns, int maxEntryBytes) {
         this.userPatterns = List.copyOf(userPatterns);
@@ -164,13 +163,21 @@ final class Codec {
     }
 
     private Object deserialize(byte[] b, int offset, int length) {
+        String[] rejected = new String[1];
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b, offset, length))) {
-            in.setObjectInputFilter(filter);
+            in.setObjectInputFilter(info -> {
+                ObjectInputFilter.Status s = check(info);
+                if (s == ObjectInputFilter.Status.REJECTED && rejected[0] == null) {
+                    rejected[0] = info.serialClass() == null ? "a stream past the depth, reference, array or byte "
+                            + "limits" : "class " + info.serialClass().getName();
+                }
+                return s;
+            });
             return in.readObject();
         } catch (InvalidClassException e) {
             throw new RejectedPayloadException("cache payload rejected by the deserialization filter: "
-                    + e.getMessage() + " (allow application classes with " + HomeostatSettings.SERIALIZATION_ALLOW
-                    + ")", e);
+                    + (rejected[0] != null ? rejected[0] : e.getMessage()) + " is not allowed (allow application "
+                    + "classes with " + HomeostatSettings.SERIALIZATION_ALLOW + ")", e);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             throw new RejectedPayloadException("unreadable cache payload: " + e, e);
         }
