@@ -52,7 +52,7 @@ class MultiNodeTest {
     void start() {
         cluster = new TestCluster("multi");
         for (int i = 1; i <= 3; i++) {
-            nodes.add(cluster.node("node-" + i, Map.of(HomeostatSettings.OPERATION_TIMEOUT_MILLIS, "2000")));
+            nodes.add(cluster.node("node-" + i));
         }
     }
 
