@@ -1,0 +1,52 @@
+package io.homeostat.jpa;
+
+import io.homeostat.Homeostat;
+import io.homeostat.Transaction;
+
+/**
+ * The cluster-wide logical clock of the cache, one counter in the linearizable store. Reads never move it; it
+ * advances only inside store transactions that invalidate something (tombstones, region evictions, update timestamps
+ * of the query cache), to one past the time they record. So a time read before an invalidation committed is at most
+ * the invalidation's time, and a time read after it is greater: "started after" is decided by the store, never by a
+ * node's wall clock.
+ */
+final class ClusterClock {
+
+    private static final byte[] KEY = Homeostat.utf8("hs/l2/clock");
+
+    private final Homeostat store;
+
+    ClusterClock(Homeostat store) {
+        this.store = store;
+    }
+
+    /** The current time: one linearizable read. */
+    long now() {
+        return store.get(KEY).map(b -> Bytes.getLong(b, 0)).orElse(0L);
+    }
+
+    /** The current time as seen by {@code tx} (validated at its commit). */
+    static long now(Transaction tx) {
+        return tx.get(KEY).map(b -> Bytes.getLong(b, 0)).orElse(0L);
+    }
+
+    /**
+     * Takes the time of an invalidation inside {@code tx}: returns the current time and moves the clock past it at
+     * commit, so any later {@link #now()} is greater.
+     */
+    static long tick(Transaction tx) {
+        long now = now(tx);
+        advanceBeyond(tx, now);
+        return now;
+    }
+
+    /** Makes the clock greater than {@code t} at commit, if it is not already. */
+    static void advanceBeyond(Transaction tx, long t) {
+        long now = now(tx);
+        if (now <= t) {
+            byte[] b = new byte[8];
+            Bytes.putLong(b, 0, t + 1);
+            tx.put(KEY, b);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.homeostat.jpa;
+
+import io.homeostat.Homeostat;
+import java.util.Map;
+import org.hibernate.boot.spi.SessionFactoryOptions;
+import org.hibernate.cache.cfg.spi.DomainDataRegionBuildingContext;
+import org.hibernate.cache.cfg.spi.DomainDataRegionConfig;
+import org.hibernate.cache.spi.AbstractRegionFactory;
+import org.hibernate.cache.spi.CacheTransactionSynchronization;
+import org.hibernate.cache.spi.DomainDataRegion;
+import org.hibernate.cache.spi.QueryResultsRegion;
+import org.hibernate.cache.spi.TimestampsRegion;
+import org.hibernate.cache.spi.access.AccessType;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+
+/**
+ * Hibernate ORM second-level cache backed by a Homeostat cluster: every region lives in the replicated, linearizable
+ * store, so all nodes see one cache. Select it with {@code hibernate.cache.region.factory_class=homeostat} (or this
+ * class's name) and configure it with the {@link HomeostatSettings homeostat.*} properties.
+ *
+ * <p>Starting the factory starts (or shares) this JVM's node of the configured cluster; stopping it makes the node leave
+ * the cluster gracefully once no other factory uses it. Supported access types: READ_ONLY, NONSTRICT_READ_WRITE and
+ * READ_WRITE (the default; strongly consistent across nodes); not TRANSACTIONAL. Cluster time comes from a logical clock
+ * in the store, never from wall clocks.
+ */
+public final class HomeostatRegionFactory extends AbstractRegionFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    private transient Config config;
+    private transient NodeRegistry.Handle node;
+    private transient Codec codec;
+    private transient KeyCodec keyCodec;
+    private transient ClusterClock clock;
+
+    /** Used by Hibernate. */
+    public HomeostatRegionFactory() {
+    }
+
+    @Override
+    protected void prepareForUse(SessionFactoryOptions settings, Map<String, Object> configValues) {
+        config = Config.from(configValues);
+        codec = new Codec(config.serializationAllow(), config.maxEntryBytes());
+        keyCodec = new KeyCodec(codec);
+        node = NodeRegistry.acquire(config);
+        clock = new ClusterClock(node.client());
+    }
+
+    @Override
+    protected void releaseFromUse() {
+        NodeRegistry.Handle n = node;
+        node = null;
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    @Override
+    public boolean isMinimalPutsEnabledByDefault() {
+        return true; // a load never replaces a cached value anyway; this saves Hibernate the put attempt
+    }
+
+    @Override
+    public AccessType getDefaultAccessType() {
+        return AccessType.READ_WRITE;
+    }
+
+    /** The cluster clock: linearizable, so a time read after another completed is never smaller. */
+    @Override
+    public long nextTimestamp() {
+        return clock.now();
+    }
+
+    /**
+     * Zero: the pre-invalidation of the update timestamps needs no grace period, because a put never lowers a space's
+     * time and the clock is the store's (see the README).
+     */
+    @Override
+    public long getTimeout() {
+        return 0;
+    }
+
+    @Override
+    public CacheTransactionSynchronization createTransactionContext(SharedSessionContractImplementor session) {
+        return new TxContext(clock);
+    }
+
+    @Override
+    public DomainDataRegion buildDomainDataRegion(DomainDataRegionConfig regionConfig,
+            DomainDataRegionBuildingContext buildingContext) {
+        verifyStarted();
+        return new DomainRegion(regionConfig, this, buildingContext);
+    }
+
+    @Override
+    public QueryResultsRegion buildQueryResultsRegion(String regionName, SessionFactoryImplementor sessionFactory) {
+        verifyStarted();
+        return new QueryRegion(qualify(regionName), this, node.client(), codec, config.maxEntryBytes(),
+                config.operationTimeoutMillis());
+    }
+
+    @Override
+    public TimestampsRegion buildTimestampsRegion(String regionName, SessionFactoryImplementor sessionFactory) {
+        verifyStarted();
+        return new TimestampsRegionImpl(qualify(regionName), this, node.client(), config.operationTimeoutMillis());
+    }
+
+    RegionStore regionStore(String regionName) {
+        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes(),
+                config.operationTimeoutMillis());
+    }
+
+    KeyCodec keyCodec() {
+        return keyCodec;
+    }
+
+    /** This factory's node (tests). */
+    NodeRegistry.Handle node() {
+        return node;
+    }
+
+    Homeostat store() {
+        return node.client();
+    }
+
+    Codec codec() {
+        return codec;
+    }
+}

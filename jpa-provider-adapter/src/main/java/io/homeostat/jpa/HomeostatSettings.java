@@ -1,0 +1,76 @@
+package io.homeostat.jpa;
+
+/**
+ * Names of the {@code homeostat.*} properties read by {@link HomeostatRegionFactory} (from {@code persistence.xml} or
+ * the Hibernate settings map). Every one is optional; the defaults make an embedded single-host cluster. An unknown
+ * {@code homeostat.*} name, or a value that does not parse, fails startup with a message naming it and listing the
+ * valid names. Every duration carries its unit in its name. See the module README for the full table.
+ */
+public final class HomeostatSettings {
+
+    /** Short name for {@code hibernate.cache.region.factory_class}. */
+    public static final String SHORT_NAME = "homeostat";
+
+    /** Prefix of every property of this adapter. */
+    public static final String PREFIX = "homeostat.";
+
+    /** Name of the cluster to join; factories with the same name form one cluster. Default {@code homeostat}. */
+    public static final String CLUSTER_NAME = "homeostat.cluster.name";
+
+    /**
+     * Name of this node within the cluster. Factories in one JVM with the same cluster and node name share one node;
+     * a different node name gives a factory its own node. Default {@code node-1}.
+     */
+    public static final String NODE_NAME = "homeostat.node.name";
+
+    /**
+     * Whether this node founds the cluster: {@code auto} (default: it does when no other node of the cluster is
+     * running in this JVM), {@code true} or {@code false}. Exactly one node of a new cluster may found it.
+     */
+    public static final String FOUNDER = "homeostat.founder";
+
+    /** Replicas per key, odd: 1, 3 (default) or 5. */
+    public static final String REPLICATION_FACTOR = "homeostat.replication.factor";
+
+    /** log2 of the number of replica groups, 0..12. Default 6 (64 groups). */
+    public static final String REPLICATION_GROUPS_LOG2 = "homeostat.replication.groups-log2";
+
+    /** Transport: {@code local} (default: in-JVM) or {@code jgroups} (needs the jgroups-transport module). */
+    public static final String TRANSPORT = "homeostat.transport";
+
+    /** JGroups stack file (transport {@code jgroups} only). */
+    public static final String TRANSPORT_STACK = "homeostat.transport.stack";
+
+    /** Comma-separated {@code host[port]} seed list (transport {@code jgroups} only). */
+    public static final String TRANSPORT_INITIAL_MEMBERS = "homeostat.transport.initial-members";
+
+    /** Address to bind to (transport {@code jgroups} only). Default {@code 127.0.0.1}. */
+    public static final String TRANSPORT_BIND_ADDRESS = "homeostat.transport.bind-address";
+
+    /** Shared secret a node must present to join (transport {@code jgroups} only). */
+    public static final String TRANSPORT_CREDENTIAL = "homeostat.transport.credential";
+
+    /** Time limit of one cache operation against the store, in ms. Default 5000. */
+    public static final String OPERATION_TIMEOUT_MILLIS = "homeostat.timeout.operation-millis";
+
+    /** How long startup waits for the node to serve reads and writes, in ms. Default 60000. */
+    public static final String STARTUP_TIMEOUT_MILLIS = "homeostat.timeout.startup-millis";
+
+    /** How long closing waits for the node's event loop after the graceful leave, in ms. Default 5000. */
+    public static final String STOP_TIMEOUT_MILLIS = "homeostat.timeout.stop-millis";
+
+    /** Largest cache entry stored, in bytes; larger entries are not cached. Default 1048576. */
+    public static final String MAX_ENTRY_BYTES = "homeostat.store.max-entry-bytes";
+
+    /** Attempts of one conditional cache write that keeps conflicting, 1..1000. Default 64. */
+    public static final String MAX_ATTEMPTS = "homeostat.store.max-attempts";
+
+    /**
+     * Extra classes the deserialization filter allows, as comma-separated {@link java.io.ObjectInputFilter} patterns
+     * ({@code com.example.Money}, {@code com.example.model.*}, {@code com.example.**}). Default empty.
+     */
+    public static final String SERIALIZATION_ALLOW = "homeostat.serialization.allow";
+
+    private HomeostatSettings() {
+    }
+}

@@ -1,0 +1,307 @@
+package io.homeostat.jpa;
+
+import io.homeostat.Homeostat;
+import io.homeostat.HomeostatException;
+import io.homeostat.Transaction;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.hibernate.cache.CacheException;
+import org.hibernate.cache.spi.access.SoftLock;
+
+/**
+ * The cache protocol of one domain-data region on the linearizable store. Every conditional change is one store
+ * transaction (serializable, retried on conflict), so two nodes never both win a race on a key. See the module README
+ * for why each step is safe.
+ *
+ * <p>Keys: {@code hs/l2/<region>\0e<key bytes>} for entries, {@code hs/l2/<region>\0g} for the region generation
+ * {@code (gen, evictTs)}: an eviction of the whole region bumps gen (entries of older generations read as misses) and
+ * records the cluster time, and no load from a transaction that started before it may fill the region again.
+ */
+final class RegionStore {
+
+    private static final Logger LOG = Logger.getLogger(RegionStore.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final String name;
+    private final Homeostat store;
+    private final Codec codec;
+    private final ClusterClock clock;
+    private final byte[] entryPrefix;
+    private final byte[] genKey;
+    private final int maxEntryBytes;
+    private final long operationTimeoutMillis;
+
+    RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes,
+            long operationTimeoutMillis) {
+        this.name = name;
+        this.store = store;
+        this.codec = codec;
+        this.clock = clock;
+        byte[] base = ("hs/l2/" + name + "\0").getBytes(StandardCharsets.UTF_8);
+        this.entryPrefix = Bytes.concat(base, new byte[] {'e'});
+        this.genKey = Bytes.concat(base, new byte[] {'g'});
+        this.maxEntryBytes = maxEntryBytes;
+        this.operationTimeoutMillis = operationTimeoutMillis;
+    }
+
+    /** A soft lock: 128 random bits. */
+    record LockId(long hi, long lo) implements SoftLock {
+        static LockId random() {
+            return new LockId(RANDOM.nextLong(), RANDOM.nextLong());
+        }
+    }
+
+    /** The region's generation and the cluster time of its last eviction. */
+    private record Gen(long gen, long evictTs) {
+        static Gen parse(Optional<byte[]> raw) {
+            return raw.map(b -> new Gen(Bytes.getLong(b, 0), Bytes.getLong(b, 8))).orElse(new Gen(0, -1));
+        }
+
+        byte[] toBytes() {
+            byte[] b = new byte[16];
+            Bytes.putLong(b, 0, gen);
+            Bytes.putLong(b, 8, evictTs);
+            return b;
+        }
+    }
+
+    byte[] storeKey(byte[] key) {
+        return Bytes.concat(entryPrefix, key);
+    }
+
+    private Gen gen(Transaction tx) {
+        return Gen.parse(tx.get(genKey));
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). */
+    Object get(byte[] key) {
+        try {
+            CompletableFuture<Optional<byte[]>> entry = store.getAsync(storeKey(key));
+            CompletableFuture<Optional<byte[]>> gen = store.getAsync(genKey);
+            Entry e = Entry.parse(await(entry).orElse(null));
+            if (!(e instanceof Entry.Value)) {
+                return null;
+            }
+            Entry.Value v = (Entry.Value) e;
+            if (v.gen != Gen.parse(await(gen)).gen) {
+                return null;
+            }
+            return codec.decode(v.payload);
+        } catch (Codec.RejectedPayloadException ex) {
+            LOG.warning(() -> "Homeostat L2 region " + name + ": ignoring a cache entry: " + ex.getMessage());
+            return null;
+        } catch (HomeostatException | CacheException ex) {
+            LOG.log(Level.FINE, ex, () -> "Homeostat L2 region " + name + ": read failed, treated as a miss");
+            return null;
+        }
+    }
+
+    private <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(operationTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HomeostatException) {
+                throw (HomeostatException) e.getCause();
+            }
+            throw new CacheException("Homeostat L2 region " + name + ": read failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new CacheException("Homeostat L2 region " + name + ": read timed out after "
+                    + operationTimeoutMillis + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException("interrupted", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ loads
+
+    /**
+     * Caches {@code value} loaded by a transaction that started at cluster time {@code txTs}, only if nothing newer
+     * can be there: the key is absent, or invalidated/evicted before {@code txTs}. Never replaces a lock or a current
+     * value. Returns whether it did.
+     */
+    boolean putFromLoad(byte[] key, Object value, long txTs) {
+        byte[] payload = payloadOrNull(value);
+        if (payload == null) {
+            return false;
+        }
+        byte[] k = storeKey(key);
+        try {
+            return store.transaction(tx -> {
+                Gen g = gen(tx);
+                if (txTs <= g.evictTs) {
+                    return false;
+                }
+                byte[] raw = tx.get(k).orElse(null);
+                if (!loadMayReplace(Entry.parse(raw), g, txTs)) {
+                    return false;
+                }
+                tx.put(k, new Entry.Value(g.gen, payload).toBytes());
+                return true;
+            });
+        } catch (HomeostatException | CacheException ex) {
+            LOG.log(Level.FINE, ex, () -> "Homeostat L2 region " + name + ": put failed, not cached");
+            return false;
+        }
+    }
+
+    private static boolean loadMayReplace(Entry e, Gen g, long txTs) {
+        if (e == null) {
+            return true;
+        }
+        if (e instanceof Entry.Tombstone) {
+            return txTs > ((Entry.Tombstone) e).ts;
+        }
+        long entryGen = e instanceof Entry.Value ? ((Entry.Value) e).gen : ((Entry.Lock) e).gen;
+        return entryGen < g.gen; // an older generation: txTs > evictTs was checked by the caller
+    }
+
+    private byte[] payloadOrNull(Object value) {
+        byte[] payload = codec.encode(value);
+        if (payload.length + 9 > maxEntryBytes) {
+            LOG.fine(() -> "Homeostat L2 region " + name + ": entry of " + payload.length + " bytes exceeds "
+                    + HomeostatSettings.MAX_ENTRY_BYTES + "=" + maxEntryBytes + "; not cached");
+            return null;
+        }
+        return payload;
+    }
+
+    // ------------------------------------------------------------------ READ_WRITE soft locks
+
+    /**
+     * Locks the key before the database changes it: from now on reads miss and loads cannot fill it. Fails (and so
+     * fails the flush) if the store cannot record the lock, since the update would otherwise be unprotected.
+     */
+    LockId lock(byte[] key) {
+        LockId id = LockId.random();
+        byte[] k = storeKey(key);
+        try {
+            store.transaction(tx -> {
+                Gen g = gen(tx);
+                byte[] raw = tx.get(k).orElse(null);
+                Entry e = Entry.parse(raw);
+                Entry.Lock next = e instanceof Entry.Lock ? ((Entry.Lock) e).with(g.gen, id.hi(), id.lo())
+                        : new Entry.Lock(g.gen, false, new long[] {id.hi(), id.lo()}, raw);
+                byte[] bytes = next.toBytes();
+                if (bytes.length > maxEntryBytes) { // too big to keep the previous value for a rollback
+                    bytes = new Entry.Lock(g.gen, next.concurrent, next.ids, null).toBytes();
+                }
+                tx.put(k, bytes);
+                return null;
+            });
+        } catch (HomeostatException e) {
+            throw new CacheException("Homeostat L2 region " + name + ": cannot lock a cache entry before an update ("
+                    + e.getMessage() + "); the update is refused so that no node can keep reading the old state", e);
+        }
+        return id;
+    }
+
+    /**
+     * After a successful commit: publishes {@code value} if this transaction held the only lock and nobody locked the
+     * key concurrently; otherwise releases its lock, and the last holder leaves a tombstone. Returns whether the value
+     * was published.
+     */
+    boolean afterUpdate(byte[] key, Object value, LockId id) {
+        byte[] payload = payloadOrNull(value);
+        return release(key, id, payload, false);
+    }
+
+    /**
+     * Releases a lock without a new value: after a commit (delete, or an update whose state is not cached) the key is
+     * invalidated; after a rollback by the only holder, the entry the lock replaced is restored unchanged.
+     */
+    void unlock(byte[] key, LockId id, boolean rolledBack) {
+        release(key, id, null, rolledBack);
+    }
+
+    private boolean release(byte[] key, LockId id, byte[] payload, boolean rolledBack) {
+        byte[] k = storeKey(key);
+        try {
+            return store.transaction(tx -> {
+                Entry e = Entry.parse(tx.get(k).orElse(null));
+                if (!(e instanceof Entry.Lock) || !((Entry.Lock) e).holds(id.hi(), id.lo())) {
+                    // our lock was replaced (region evicted and refilled): whatever is there may predate our commit
+                    tx.put(k, new Entry.Tombstone(ClusterClock.tick(tx)).toBytes());
+                    return false;
+                }
+                Entry.Lock lock = (Entry.Lock) e;
+                boolean sole = lock.holders() == 1 && !lock.concurrent;
+                if (sole && rolledBack) {
+                    if (lock.previous == null) {
+                        tx.delete(k);
+                    } else {
+                        tx.put(k, lock.previous);
+                    }
+                    return false;
+                }
+                if (sole && payload != null) {
+                    tx.put(k, new Entry.Value(gen(tx).gen, payload).toBytes());
+                    return true;
+                }
+                Entry.Lock rest = lock.without(id.hi(), id.lo());
+                if (rest.holders() > 0) {
+                    tx.put(k, rest.toBytes());
+                } else {
+                    tx.put(k, new Entry.Tombstone(ClusterClock.tick(tx)).toBytes());
+                }
+                return false;
+            });
+        } catch (HomeostatException | CacheException ex) {
+            // the lock stays: reads keep missing and loads keep failing, which is safe; an eviction clears it
+            LOG.log(Level.WARNING, ex, () -> "Homeostat L2 region " + name + ": cannot release a cache lock; the "
+                    + "entry stays locked (a miss) until the region is evicted");
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ invalidation
+
+    /** Leaves a tombstone at the current cluster time; with {@code keepLocks}, a locked key is left as it is. */
+    void invalidate(byte[] key, boolean keepLocks) {
+        byte[] k = storeKey(key);
+        try {
+            store.transaction(tx -> {
+                Entry e = Entry.parse(tx.get(k).orElse(null));
+                if (keepLocks && e instanceof Entry.Lock) {
+                    return null;
+                }
+                tx.put(k, new Entry.Tombstone(ClusterClock.tick(tx)).toBytes());
+                return null;
+            });
+        } catch (HomeostatException e) {
+            throw new CacheException("Homeostat L2 region " + name + ": cannot invalidate a cache entry: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Evicts the whole region on every node: a new generation, and loads from transactions that started before now
+     * may not fill it.
+     */
+    void evictAll() {
+        try {
+            store.transaction(tx -> {
+                Gen g = gen(tx);
+                long now = ClusterClock.tick(tx);
+                tx.put(genKey, new Gen(g.gen + 1, now).toBytes());
+                return null;
+            });
+        } catch (HomeostatException e) {
+            throw new CacheException("Homeostat L2 region " + name + ": cannot evict the region: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    long now() {
+        return clock.now();
+    }
+}
