@@ -154,7 +154,7 @@ public final class TxnBenchmark {
                 committed, aborted, 100.0 * aborted / Math.max(1, committed + aborted), tps, tps / nodes);
         long withinFour = decisionMicros.stream().filter(m -> m <= 4 * latencyMicros).count();
         double withinFourShare = withinFour / (double) Math.max(1, decisionMicros.size());
-        say("decision after commit: %.2f one-way delays at p50, %.2f at p99, %.2f max; "%.3f%% within 4 delays "
+        say("decision after commit: %.2f one-way delays at p50, %.2f at p99, %.2f max; %.3f%% within 4 delays "
                 + "(a message a node sends itself takes 1 us: items whose replicas and acceptors are all local cost "
                 + "nothing)", decision[0], decision[1],
                 decision[2], 100 * withinFourShare);
