@@ -140,6 +140,13 @@ public final class Main {
     private static int simulateStore(Options o, PrintStream out) {
         int nodes = o.nodes == null ? 10 : o.nodes;
         ReplicaConfig config = ReplicaConfig.defaults().withGroupsLog2(4);
+        if (o.replication != null) {
+            try {
+                config = config.withReplication(o.replication);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--replication: " + e.getMessage());
+            }
+        }
         long operations = 0;
         long committed = 0;
         long aborted = 0;
@@ -196,13 +203,14 @@ public final class Main {
     static String usage() {
         return String.join("\n",
                 "usage: bin/homeostat simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T]",
-                "                              [--trace FILE] [--quiet]",
+                "                              [--trace FILE] [--replication R] [--quiet]",
                 "  ring scenarios: " + String.join(", ", Scenarios.NAMES),
                 "  store scenarios: " + String.join(", ", StoreSimulation.SCENARIOS),
                 "  --nodes N     nodes at start (default 64 for ring scenarios, 10 for store scenarios)",
                 "  --seed S      one seed (default 1); --seeds A..B runs every seed from A to B",
                 "  --seconds T   length of the safety phase in simulated seconds",
-                "  --trace FILE  write every simulated event to FILE (one seed only)");
+                "  --trace FILE  write every simulated event to FILE (one seed only)",
+                "  --replication R  replicas per key for kv-* and txn-* scenarios (odd; default 3)");
     }
 
     static final class UsageException extends RuntimeException {
@@ -218,6 +226,7 @@ public final class Main {
         long firstSeed = 1;
         long lastSeed = 1;
         Double seconds;
+        Integer replication;
         Path traceFile;
         boolean quiet;
 
@@ -253,6 +262,7 @@ public final class Main {
                         }
                     }
                     case "--trace" -> o.traceFile = Path.of(value(args, ++i, a));
+                    case "--replication" -> o.replication = (int) number(value(args, ++i, a), a, 1, 15);
                     case "--quiet" -> o.quiet = true;
                     default -> throw new UsageException("unknown option '" + a + "'");
                 }
@@ -263,6 +273,9 @@ public final class Main {
             if (!Scenarios.NAMES.contains(o.scenario) && !StoreSimulation.SCENARIOS.contains(o.scenario)) {
                 throw new UsageException("unknown scenario '" + o.scenario + "'; one of "
                         + String.join(", ", Scenarios.NAMES) + ", " + String.join(", ", StoreSimulation.SCENARIOS));
+            }
+            if (o.replication != null && !StoreSimulation.SCENARIOS.contains(o.scenario)) {
+                throw new UsageException("--replication applies to the kv-* and txn-* scenarios only");
             }
             if (o.traceFile != null && o.firstSeed != o.lastSeed) {
                 throw new UsageException("--trace works with one seed only");

@@ -269,11 +269,18 @@ public final class StoreSimulation {
             case "nofault" -> {
             }
             case "crash" -> {
-                sim.at(t0 + 4 * SECOND, () -> crashRandom());
+                // as many crashes at once as the failure model allows: up to (R-1)/2 replicas of a group
+                int atOnce = (placement.replication() - 1) / 2;
+                Runnable crashSome = () -> {
+                    for (int k = 0; k < atOnce; k++) {
+                        crashRandom();
+                    }
+                };
+                sim.at(t0 + 4 * SECOND, crashSome);
                 sim.at(t0 + 10 * SECOND, () -> restartAll());
-                sim.at(t0 + 13 * SECOND, () -> crashRandom());
+                sim.at(t0 + 13 * SECOND, crashSome);
                 sim.at(t0 + 16 * SECOND, () -> restartAll());
-                sim.at(t0 + 18 * SECOND, () -> crashRandom());
+                sim.at(t0 + 18 * SECOND, crashSome);
             }
             case "partition" -> {
                 // a majority/minority split, a heal, then a bridge: two sides that reach each other only through
@@ -479,8 +486,9 @@ public final class StoreSimulation {
     }
 
     /**
-     * The failure model allows at most a minority of each group's replicas down at once: a victim must hold at most
-     * one replica of every group it is in, and every other member of those groups must be up and serving.
+     * The failure model allows at most ⌊(R−1)/2⌋ of each group's positions lost at once: counting the victim's
+     * positions and those of members already down, cut off or still recovering, every group the victim is in must keep
+     * a majority.
      */
     private boolean safeToCrash(Address victim) {
         ReplicaManager r = node(victim).replicas();
@@ -492,16 +500,16 @@ public final class StoreSimulation {
                 }
                 continue;
             }
-            int held = 0;
+            // positions that would be lost: the victim's, and those of members down, cut off or still recovering
+            int lost = 0;
             for (int i = 0; i < v.replication(); i++) {
                 Address m = v.member(i).address();
-                if (m.equals(victim)) {
-                    held++;
-                } else if (!live.containsValue(m) || cutOff.contains(m) || !node(m).replicas().serving(g)) {
-                    return false;
+                if (m.equals(victim) || !live.containsValue(m) || cutOff.contains(m)
+                        || !node(m).replicas().serving(g)) {
+                    lost++;
                 }
             }
-            if (held > placement.replication() - placement.majority()) {
+            if (lost > placement.replication() - placement.majority()) {
                 return false;
             }
         }

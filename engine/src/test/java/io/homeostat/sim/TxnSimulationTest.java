@@ -64,6 +64,18 @@ class TxnSimulationTest {
         }
     }
 
+    /** Five replicas per key: two of a group's replicas may crash at once, and everything still holds. */
+    @ParameterizedTest(name = "{0} with R = 5")
+    @CsvSource({"txn-crash", "txn-churn"})
+    void fiveReplicasHoldToo(String scenario) throws Exception {
+        for (StoreSimulation.Result r : runSeeds(scenario, Math.max(1, 20 * PERCENT / 100), 12,
+                CONFIG.withReplication(5))) {
+            assertThat(r.problem()).as("seed %d with R = 5 (replay: bin/homeostat simulate --scenario %s --nodes 12 "
+                    + "--replication 5 --seed %d)", r.seed(), scenario, r.seed()).isEmpty();
+            assertThat(r.ok()).isTrue();
+        }
+    }
+
     /** Planted bug: replicas vote prepared without validating what the transaction read. */
     @Test
     void skippingVersionValidationIsCaught() throws Exception {
@@ -93,12 +105,17 @@ class TxnSimulationTest {
 
     private static List<StoreSimulation.Result> runSeeds(String scenario, int seeds, ReplicaConfig config)
             throws Exception {
+        return runSeeds(scenario, seeds, 10, config);
+    }
+
+    private static List<StoreSimulation.Result> runSeeds(String scenario, int seeds, int nodes, ReplicaConfig config)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
             List<Future<StoreSimulation.Result>> futures = new ArrayList<>();
             for (long seed = 1; seed <= seeds; seed++) {
                 long s = seed;
-                futures.add(pool.submit(() -> StoreSimulation.run(scenario, 10, s, config, line -> { })));
+                futures.add(pool.submit(() -> StoreSimulation.run(scenario, nodes, s, config, line -> { })));
             }
             List<StoreSimulation.Result> out = new ArrayList<>();
             for (Future<StoreSimulation.Result> f : futures) {
