@@ -1,9 +1,7 @@
 package io.homeostat.sim;
 
 import io.homeostat.check.CycleChecker;
-import io.homeostat.replica.TransactionManager.TxItem;
 import io.homeostat.runtime.Address;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,19 +12,11 @@ import java.util.TreeMap;
  * in one read-only transaction, and each committed audit must still be one cycle through every key
  * ({@link CycleChecker}).
  */
-public final class CycleWorkload {
+public final class CycleWorkload extends AuditedWorkload {
 
     static final int KEYS = 6;
     private static final long MS = 1_000;
-    private static final List<String> CYCLE_KEYS;
-
-    static {
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < KEYS; i++) {
-            keys.add("cyc" + i);
-        }
-        CYCLE_KEYS = List.copyOf(keys);
-    }
+    private static final List<String> CYCLE_KEYS = keys("cyc", KEYS);
 
     /** What the workload saw: every committed audit's check, and the first failing one if any. */
     public record Outcome(long committed, long aborted, int audits, CycleChecker.Result firstViolation) {
@@ -40,43 +30,39 @@ public final class CycleWorkload {
         }
     }
 
-    private final StoreSimulation s;
-    private final TxnSteps t;
-    private boolean initialized;
-    private boolean finalDone;
+    private final int[] initial = CycleChecker.initialPointers(KEYS);
     private int audits;
     private CycleChecker.Result firstViolation;
 
     CycleWorkload(StoreSimulation s) {
-        this.s = s;
-        this.t = new TxnSteps(s);
+        super(s, CYCLE_KEYS, 300);
     }
 
-    void start(long at) {
-        s.sim.at(at, this::initialize);
+    @Override
+    String initialValue(int index) {
+        return Integer.toString(initial[index]);
     }
 
-    private void initialize() {
-        t.step(done -> t.readAll(s.randomLive(), CYCLE_KEYS, reads -> {
-            int[] initial = CycleChecker.initialPointers(KEYS);
-            List<TxItem> items = new ArrayList<>();
-            for (int i = 0; i < KEYS; i++) {
-                items.add(TxnSteps.write(CYCLE_KEYS.get(i), reads.get(i).tag(), Integer.toString(initial[i])));
-            }
-            t.commit(s.randomLive(), items, TxnSteps.onCommit(() -> {
-                initialized = true;
-                for (int c = 0; c < 2; c++) {
-                    int client = c;
-                    s.sim.at(s.sim.nowMicros() + c * MS, () -> swap(client));
-                }
-                s.sim.at(s.sim.nowMicros() + 300 * MS, this::audit);
-                done.run();
-            }, done));
-        }, done), () -> {
-            if (!initialized) {
-                s.sim.at(s.sim.nowMicros() + 50 * MS, this::initialize);
-            }
-        });
+    @Override
+    void startClients() {
+        for (int c = 0; c < 2; c++) {
+            int client = c;
+            s.sim.at(s.sim.nowMicros() + c * MS, () -> swap(client));
+        }
+    }
+
+    @Override
+    void audited(List<String> values) {
+        audits++;
+        Map<Integer, Integer> read = new TreeMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            int p = pointer(values.get(i));
+            read.put(i, p < 0 ? null : p);
+        }
+        CycleChecker.Result r = CycleChecker.check(KEYS, read);
+        if (!r.ok() && firstViolation == null) {
+            firstViolation = r;
+        }
     }
 
     private void swap(int client) {
@@ -91,19 +77,19 @@ public final class CycleWorkload {
         int a = s.sim.random().nextInt(KEYS);
         Address at = s.randomLive();
         t.read(at, CYCLE_KEYS.get(a), ra -> {
-            int b = pointer(ra);
+            int b = pointer(ra.text());
             if (b < 0) {
                 next.run(); // a broken read; the audits report it if it was committed state
                 return;
             }
             t.read(at, CYCLE_KEYS.get(b), rb -> {
-                int c = pointer(rb);
+                int c = pointer(rb.text());
                 if (c < 0) {
                     next.run();
                     return;
                 }
                 t.read(at, CYCLE_KEYS.get(c), rc -> {
-                    int d = pointer(rc);
+                    int d = pointer(rc.text());
                     if (d < 0 || a == b || a == c || b == c) {
                         next.run();
                         return;
@@ -118,62 +104,12 @@ public final class CycleWorkload {
         }, next);
     }
 
-    private void audit() {
-        if (!s.issuing) {
-            return;
-        }
-        t.step(done -> auditOnce(done, done), () -> s.sim.at(s.sim.nowMicros() + 200 * MS, this::audit));
-    }
-
-    /** After the heal: one more audit, retried until it commits. */
-    void finalAudit() {
-        if (!initialized) {
-            // the initial transaction may need the heal (its groups had no majority): it keeps retrying meanwhile
-            s.sim.at(s.sim.nowMicros() + 50 * MS, this::finalAudit);
-            return;
-        }
-        t.step(done -> auditOnce(() -> {
-            finalDone = true;
-            done.run();
-        }, done), () -> {
-            if (!finalDone) {
-                s.sim.at(s.sim.nowMicros() + 50 * MS, this::finalAudit);
-            }
-        });
-    }
-
-    boolean finished() {
-        return finalDone;
-    }
-
-    private void auditOnce(Runnable after, Runnable retry) {
-        Address at = s.randomLive();
-        t.readAll(at, CYCLE_KEYS, reads -> {
-            List<TxItem> items = new ArrayList<>();
-            Map<Integer, Integer> read = new TreeMap<>();
-            for (int i = 0; i < KEYS; i++) {
-                items.add(TxnSteps.readOnly(CYCLE_KEYS.get(i), reads.get(i).tag()));
-                int p = pointer(reads.get(i));
-                read.put(i, p < 0 ? null : p);
-            }
-            t.commit(at, items, TxnSteps.onCommit(() -> {
-                audits++;
-                CycleChecker.Result r = CycleChecker.check(KEYS, read);
-                if (!r.ok() && firstViolation == null) {
-                    firstViolation = r;
-                }
-                after.run();
-            }, retry));
-        }, retry);
-    }
-
     Outcome result() {
         return new Outcome(t.committed, t.aborted + t.unknown, audits, firstViolation);
     }
 
-    /** The pointer a read holds, or -1 if the key has no value or not a number. */
-    private static int pointer(TxnSteps.Read r) {
-        String v = r.text();
+    /** The pointer a value holds, or -1 if the key has no value or not a number. */
+    private static int pointer(String v) {
         if (v == null) {
             return -1;
         }

@@ -20,15 +20,7 @@ final class ListAppendWorkload {
     static final int KEYS = 5;
     private static final int CLIENTS = 3;
     private static final long MS = 1_000;
-    private static final List<String> LIST_KEYS;
-
-    static {
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < KEYS; i++) {
-            keys.add("list" + i);
-        }
-        LIST_KEYS = List.copyOf(keys);
-    }
+    private static final List<String> LIST_KEYS = AuditedWorkload.keys("list", KEYS);
 
     /** One transaction in flight or done, as the client saw it. */
     private static final class Attempt {
