@@ -55,7 +55,7 @@ public record NodeConfig(String name, int port, int httpPort, List<String> join,
             "  --http-threads N           HTTP handler threads (default 16)",
             "  --data DIR                 not supported yet: the engine keeps data in memory only",
             "  --allow-fault-injection    serve /admin/partition and /admin/heal (TESTS ONLY; off by default)",
-            "exit codes: 0 stopped, 1 could not start, 2 bad command line");
+            "exit codes: 2 bad command line, 1 could not start, 143 (SIGTERM) or 130 (Ctrl-C) after a graceful leave");
 
     /** A bad command line. */
     public static final class UsageException extends Exception {
