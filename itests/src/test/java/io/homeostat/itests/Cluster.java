@@ -29,10 +29,11 @@ final class Cluster implements AutoCloseable {
 
     final List<NodeProcess> nodes = new ArrayList<>();
     private final List<String> joinList = new ArrayList<>();
+    private final Path logs;
 
     Cluster(String testName, int size) throws IOException {
         String cluster = "it-" + testName + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Path logs = Path.of(System.getProperty("homeostat.itest.logs", "target/itest-logs"), testName);
+        logs = Path.of(System.getProperty("homeostat.itest.logs", "target/itest-logs"), testName);
         Set<Integer> ports = new HashSet<>();
         for (int i = 0; i < size; i++) {
             NodeProcess n = new NodeProcess("n" + i, freePort(ports), freePort(ports), cluster, logs);
@@ -71,11 +72,6 @@ final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         for (NodeProcess n : nodes) {
-            try {
-                n.signal("CONT"); // a stopped process cannot die until continued on some systems
-            } catch (Exception e) {
-                // not running
-            }
             try {
                 n.kill9();
             } catch (Exception e) {
@@ -188,11 +184,29 @@ final class Cluster implements AutoCloseable {
         String why;
         while ((why = unhealthy(live())) != null) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + deadlineMillis + " ms waiting for " + what + ": " + why);
+                throw new AssertionError("timed out after " + deadlineMillis + " ms waiting for " + what + ": " + why
+                        + "; every live node's /status is in " + dumpStatuses("unhealthy"));
             }
             Thread.sleep(POLL_INTERVAL_MILLIS);
         }
         return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** Writes every live node's /status to a file for the post-mortem; returns its path. */
+    private Path dumpStatuses(String why) {
+        Path f = logs.resolve(why + "-status-" + System.currentTimeMillis() + ".json");
+        StringBuilder sb = new StringBuilder();
+        for (NodeProcess n : live()) {
+            JsonNode s = status(n);
+            sb.append(n.name).append(' ').append(s == null ? "null" : s.toString()).append('\n');
+        }
+        try {
+            java.nio.file.Files.createDirectories(logs);
+            java.nio.file.Files.writeString(f, sb.toString());
+        } catch (IOException e) {
+            return Path.of("(could not write " + f + ": " + e + ")");
+        }
+        return f;
     }
 
     /** Null if the live nodes' first successors form one cycle through all of them, else why not. */

@@ -34,6 +34,7 @@ final class NodeProcess {
     private final Path logDir;
     private Process process;
     private int incarnation;
+    private Path log;
 
     NodeProcess(String name, int port, int httpPort, String cluster, Path logDir) {
         this.name = name;
@@ -60,7 +61,7 @@ final class NodeProcess {
             cmd.add(String.join(",", join));
         }
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(name + "-" + (++incarnation) + ".log");
+        log = logDir.resolve(name + "-" + (++incarnation) + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         process = pb.start();
         ALL.add(process);
@@ -84,6 +85,24 @@ final class NodeProcess {
             throw new IllegalStateException(name + " did not die within " + KILL_WAIT_MILLIS + " ms of SIGKILL");
         }
         ALL.remove(process);
+    }
+
+    /** Waits up to {@code millis} for the process to exit; its exit code, or null if it still runs. */
+    Integer awaitExit(long millis) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+            return null;
+        }
+        ALL.remove(p);
+        return p.exitValue();
+    }
+
+    /** The current incarnation's output. */
+    synchronized String logText() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
     }
 
     /** Sends a signal by name (STOP, CONT) with kill(1). */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A node frozen with SIGSTOP for longer than the failure detectors' timeouts (JGroups FD_ALL3: 12 s; the ring's
  * phi-accrual detector suspects within a few seconds), then continued with SIGCONT: it comes back with stale state and
- * in-flight messages, which must not break linearizability or serializability.
+ * in-flight messages, which must not break linearizability or serializability. Then a node gets SIGTERM: it must
+ * leave gracefully and exit within its bound, and the other four must be healthy again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PauseIT {
@@ -20,6 +21,7 @@ class PauseIT {
     private static final int NODES = 5;
     private static final long STOPPED_MILLIS = 15_000;
     private static final long RECOVERY_DEADLINE_MILLIS = 60_000;
+    private static final long LEAVE_EXIT_BOUND_MILLIS = 15_000;
 
     private Cluster cluster;
 
@@ -68,5 +70,19 @@ class PauseIT {
         String summary = w.finalChecks(live);
         System.out.printf("[pause] %s stopped for %d ms; %d requests acknowledged meanwhile; healthy %d ms after "
                 + "SIGCONT; %s%n", frozen.name, STOPPED_MILLIS, ackedWhileStopped, recovered, summary);
+
+        // SIGTERM: a graceful leave bounded by --leave-timeout-millis (2 s in these tests), then exit 128 + 15
+        NodeProcess leaving = live.get(0);
+        long t0 = System.nanoTime();
+        leaving.signal("TERM");
+        Integer code = leaving.awaitExit(LEAVE_EXIT_BOUND_MILLIS);
+        long exitMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(code).as(leaving.name + " exits within " + LEAVE_EXIT_BOUND_MILLIS + " ms of SIGTERM").isNotNull();
+        assertThat(code).as("exit code after SIGTERM").isEqualTo(143);
+        assertThat(leaving.logText()).contains("leaving the cluster gracefully").containsPattern("left (:|without)");
+        long healthyAfterLeave = cluster.awaitHealthy(RECOVERY_DEADLINE_MILLIS, "the four others after "
+                + leaving.name + " left");
+        System.out.printf("[pause] SIGTERM %s: exited with %d after %d ms; the other four healthy %d ms later%n",
+                leaving.name, code, exitMillis, healthyAfterLeave);
     }
 }
