@@ -1,0 +1,79 @@
+package io.homeostat.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Five node processes (R=3) under a mixed read, write, compare-and-set and transaction workload; three rounds of
+ * {@code kill -9} of a random node, each followed by a restart under the same name. After every crash the test
+ * measures how long until every replica group is back to R live serving replicas (bound: 30 s), and after every
+ * restart how long until the group views settle again. Then: no lost acknowledged write, per-key linearizability and
+ * strict serializability of the list-append transactions.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KillRestartIT {
+
+    private static final int NODES = 5;
+    private static final int ROUNDS = 3;
+    private static final long RECOVERY_BOUND_MILLIS = 30_000;
+    private static final long REJOIN_DEADLINE_MILLIS = 90_000;
+    private static final long SETTLE_MILLIS = 2_000;
+
+    private Cluster cluster;
+
+    @AfterAll
+    void killAll() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void killNineAndRestartLosesNothingAndRecoversWithinThirtySeconds() throws Exception {
+        cluster = new Cluster("kill-restart", NODES);
+        long startMillis = cluster.start();
+        System.out.printf("[kill-restart] %d nodes healthy after %d ms%n", NODES, startMillis);
+        Workload w = new Workload(cluster::live, 4, 42);
+        w.start();
+        Thread.sleep(SETTLE_MILLIS);
+        long seed = System.nanoTime();
+        List<NodeProcess> victims = new ArrayList<>(cluster.nodes);
+        java.util.Collections.shuffle(victims, new java.util.Random(seed)); // a different node each round
+        System.out.printf("[kill-restart] victims %s (seed %d)%n", victims.subList(0, ROUNDS), seed);
+        List<Long> recoveries = new ArrayList<>();
+        List<Long> rejoins = new ArrayList<>();
+        try {
+            for (int round = 1; round <= ROUNDS; round++) {
+                NodeProcess victim = victims.get(round - 1);
+                long before = w.acknowledged.get();
+                victim.kill9();
+                long recovered = cluster.awaitHealthy(RECOVERY_BOUND_MILLIS,
+                        "every group back to R=3 live serving replicas after kill -9 of " + victim.name);
+                recoveries.add(recovered);
+                System.out.printf("[kill-restart] round %d: kill -9 %s -> all groups at R live serving replicas "
+                        + "after %d ms%n", round, victim.name, recovered);
+                long t0 = System.nanoTime();
+                cluster.restart(victim);
+                long settled = cluster.awaitHealthy(REJOIN_DEADLINE_MILLIS, victim.name + " to rejoin");
+                rejoins.add((System.nanoTime() - t0) / 1_000_000);
+                System.out.printf("[kill-restart] round %d: %s restarted, groups settled after %d ms "
+                        + "(%d requests acknowledged this round)%n", round, victim.name, settled,
+                        w.acknowledged.get() - before);
+                Thread.sleep(SETTLE_MILLIS);
+            }
+        } finally {
+            w.stop();
+        }
+        assertThat(recoveries).as("recovery times after kill -9 (ms)").hasSize(ROUNDS)
+                .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(RECOVERY_BOUND_MILLIS));
+        cluster.awaitHealthy(REJOIN_DEADLINE_MILLIS, "the cluster to settle before the final reads");
+        String summary = w.finalChecks(cluster.live());
+        System.out.printf("[kill-restart] recovery after kill -9 (ms): %s; restart to settled (ms): %s; %s%n",
+                recoveries, rejoins, summary);
+    }
+}
