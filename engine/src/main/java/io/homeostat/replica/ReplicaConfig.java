@@ -42,7 +42,7 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 8, 256, 1_000, 6, PlantedBug.NONE);
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, PlantedBug.NONE);
     }
 
     public ReplicaConfig withFounder(boolean f) {

@@ -526,6 +526,9 @@ public final class ReplicaManager {
                 }
             }
             install(env, chosen);
+            // a slot freed: claim the next one now rather than at the next period (after a crash a node may have
+            // hundreds of positions to take over, and a period per batch would take minutes)
+            claimOwnedSlots(env);
         }
     }
 
