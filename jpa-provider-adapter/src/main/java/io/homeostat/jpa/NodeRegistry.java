@@ -303,7 +303,8 @@ final class NodeRegistry {
      * data, then stops the node and closes its transport.
      */
     private static void stop(Shared shared) {
-        boolean alone = shared.jgroups != null ? shared.jgroups.viewEndpoints().size() <= 1 : aloneOnRing(shared);
+        // Either view may lag behind a node that just left; a leave with nobody to hand off to would wait in vain.
+        boolean alone = (shared.jgroups != null && shared.jgroups.viewEndpoints().size() <= 1) || aloneOnRing(shared);
         try {
             if (alone) {
                 shared.node.close();
@@ -329,7 +330,7 @@ final class NodeRegistry {
         }
     }
 
-    /** Local transport: whether the ring has no other node (so a leave would wait for nobody). */
+    /** Whether the node's ring has no other node. */
     private static boolean aloneOnRing(Shared shared) {
         try {
             EmbeddedNode.Status s = shared.node.status(STATUS_TIMEOUT_MILLIS);
