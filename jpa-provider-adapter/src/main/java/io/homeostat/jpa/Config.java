@@ -17,8 +17,9 @@ import org.hibernate.cache.CacheException;
  * share a node.
  */
 record Config(String clusterName, String nodeName, String founder, int replicationFactor, int groupsLog2,
-        String transport, String transportStack, String initialMembers, String bindAddress, String credential,
-        long operationTimeoutMillis, long startupTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
+        String transport, String transportStack, int port, int portRange, List<String> initialMembers,
+        String bindAddress, String credential, String credentialPassword, long operationTimeoutMillis,
+        long startupTimeoutMillis, long leaveTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
         int maxAttempts, List<String> serializationAllow) {
 
     /** Every valid property and its default ("" where there is none). */
@@ -31,13 +32,17 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(FOUNDER, "auto");
         d.put(REPLICATION_FACTOR, "3");
         d.put(REPLICATION_GROUPS_LOG2, "6");
-        d.put(TRANSPORT, "local");
-        d.put(TRANSPORT_STACK, "");
+        d.put(TRANSPORT, "jgroups");
+        d.put(TRANSPORT_STACK, "loopback");
+        d.put(TRANSPORT_PORT, "7800");
+        d.put(TRANSPORT_PORT_RANGE, "20");
         d.put(TRANSPORT_INITIAL_MEMBERS, "");
         d.put(TRANSPORT_BIND_ADDRESS, "127.0.0.1");
         d.put(TRANSPORT_CREDENTIAL, "");
+        d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
+        d.put(LEAVE_TIMEOUT_MILLIS, "30000");
         d.put(STOP_TIMEOUT_MILLIS, "5000");
         d.put(MAX_ENTRY_BYTES, "1048576");
         d.put(MAX_ATTEMPTS, "64");
@@ -47,7 +52,13 @@ record Config(String clusterName, String nodeName, String founder, int replicati
 
     /** Settings that shape the node itself; factories sharing a node must agree on them. */
     static final List<String> NODE_SETTINGS = List.of(REPLICATION_FACTOR, REPLICATION_GROUPS_LOG2, TRANSPORT,
-            TRANSPORT_STACK, TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS, TRANSPORT_CREDENTIAL, FOUNDER);
+            TRANSPORT_STACK, TRANSPORT_PORT, TRANSPORT_PORT_RANGE, TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS,
+            TRANSPORT_CREDENTIAL, FOUNDER, OPERATION_TIMEOUT_MILLIS, MAX_ENTRY_BYTES, MAX_ATTEMPTS,
+            LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS);
+
+    /** Settings that mean something only with {@code homeostat.transport=jgroups}. */
+    static final List<String> JGROUPS_ONLY = List.of(TRANSPORT_STACK, TRANSPORT_PORT, TRANSPORT_PORT_RANGE,
+            TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS, TRANSPORT_CREDENTIAL, TRANSPORT_CREDENTIAL_PASSWORD);
 
     /** Parses the {@code homeostat.*} entries of Hibernate's settings map; anything else is ignored. */
     static Config from(Map<String, ?> settings) {
@@ -67,14 +78,39 @@ record Config(String clusterName, String nodeName, String founder, int replicati
             throw invalid(TRANSPORT + "='" + v.get(TRANSPORT) + "' is not one of local, jgroups");
         }
         if (transport.equals("local")) {
-            for (String jgroupsOnly : List.of(TRANSPORT_STACK, TRANSPORT_INITIAL_MEMBERS, TRANSPORT_CREDENTIAL)) {
-                if (!v.get(jgroupsOnly).isEmpty()) {
+            for (String jgroupsOnly : JGROUPS_ONLY) {
+                if (given.containsKey(jgroupsOnly)) {
                     throw invalid(jgroupsOnly + " applies only with " + TRANSPORT + "=jgroups");
                 }
             }
-            if (!v.get(TRANSPORT_BIND_ADDRESS).equals("127.0.0.1")) {
-                throw invalid(TRANSPORT_BIND_ADDRESS + " applies only with " + TRANSPORT + "=jgroups");
+        }
+        if (v.get(TRANSPORT_STACK).isEmpty()) {
+            throw invalid(TRANSPORT_STACK + " must not be empty: loopback, lan, cloud or the path of a JGroups XML "
+                    + "file");
+        }
+        if (v.get(TRANSPORT_BIND_ADDRESS).isEmpty()) {
+            throw invalid(TRANSPORT_BIND_ADDRESS + " must not be empty");
+        }
+        int port = intIn(v, TRANSPORT_PORT, 1, 65_535);
+        int portRange = intIn(v, TRANSPORT_PORT_RANGE, 0, 1_000);
+        if (port + portRange > 65_535) {
+            throw invalid(TRANSPORT_PORT + " + " + TRANSPORT_PORT_RANGE + " must not exceed 65535, were " + port
+                    + " + " + portRange);
+        }
+        List<String> members = new ArrayList<>();
+        for (String m : v.get(TRANSPORT_INITIAL_MEMBERS).split(",")) {
+            String t = m.trim();
+            if (t.isEmpty()) {
+                continue;
             }
+            if (!t.matches("[^\\s\\[\\]]+(\\[\\d{1,5}]|:\\d{1,5})")) {
+                throw invalid(TRANSPORT_INITIAL_MEMBERS + " entry '" + t + "' is not host[port] or host:port");
+            }
+            members.add(t);
+        }
+        if (v.get(TRANSPORT_CREDENTIAL).isEmpty() != v.get(TRANSPORT_CREDENTIAL_PASSWORD).isEmpty()) {
+            throw invalid(TRANSPORT_CREDENTIAL + " and " + TRANSPORT_CREDENTIAL_PASSWORD + " go together: set both "
+                    + "or neither");
         }
         String founder = v.get(FOUNDER).toLowerCase(Locale.ROOT);
         if (!List.of("auto", "true", "false").contains(founder)) {
@@ -97,9 +133,10 @@ record Config(String clusterName, String nodeName, String founder, int replicati
             allow.add(t);
         }
         return new Config(name(v, CLUSTER_NAME), name(v, NODE_NAME), founder, r,
-                intIn(v, REPLICATION_GROUPS_LOG2, 0, 12), transport, v.get(TRANSPORT_STACK),
-                v.get(TRANSPORT_INITIAL_MEMBERS), v.get(TRANSPORT_BIND_ADDRESS), v.get(TRANSPORT_CREDENTIAL),
-                longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000), longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000),
+                intIn(v, REPLICATION_GROUPS_LOG2, 0, 12), transport, v.get(TRANSPORT_STACK), port, portRange,
+                List.copyOf(members), v.get(TRANSPORT_BIND_ADDRESS), v.get(TRANSPORT_CREDENTIAL),
+                v.get(TRANSPORT_CREDENTIAL_PASSWORD), longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000),
+                longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
                 intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow));
     }
@@ -111,17 +148,24 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         m.put(REPLICATION_GROUPS_LOG2, groupsLog2);
         m.put(TRANSPORT, transport);
         m.put(TRANSPORT_STACK, transportStack);
+        m.put(TRANSPORT_PORT, port);
+        m.put(TRANSPORT_PORT_RANGE, portRange);
         m.put(TRANSPORT_INITIAL_MEMBERS, initialMembers);
         m.put(TRANSPORT_BIND_ADDRESS, bindAddress);
-        m.put(TRANSPORT_CREDENTIAL, credential.isEmpty() ? "" : "(set)");
+        m.put(TRANSPORT_CREDENTIAL, credential);
         m.put(FOUNDER, founder);
+        m.put(OPERATION_TIMEOUT_MILLIS, operationTimeoutMillis);
+        m.put(MAX_ENTRY_BYTES, maxEntryBytes);
+        m.put(MAX_ATTEMPTS, maxAttempts);
+        m.put(LEAVE_TIMEOUT_MILLIS, leaveTimeoutMillis);
+        m.put(STOP_TIMEOUT_MILLIS, stopTimeoutMillis);
         return m;
     }
 
     @Override
     public String toString() {
         return "Config[cluster=" + clusterName + ", node=" + nodeName + ", transport=" + transport + ", R="
-                + replicationFactor + "]"; // never print the credential
+                + replicationFactor + "]"; // never print the credential password
     }
 
     private static String name(Map<String, String> v, String key) {
@@ -164,5 +208,6 @@ record Config(String clusterName, String nodeName, String founder, int replicati
 
     Config {
         Objects.requireNonNull(serializationAllow);
+        Objects.requireNonNull(initialMembers);
     }
 }

@@ -24,8 +24,11 @@ public final class HomeostatSettings {
     public static final String NODE_NAME = "homeostat.node.name";
 
     /**
-     * Whether this node founds the cluster: {@code auto} (default: it does when no other node of the cluster is
-     * running in this JVM), {@code true} or {@code false}. Exactly one node of a new cluster may found it.
+     * Whether this node founds the cluster: {@code auto} (default), {@code true} or {@code false}. Exactly one node of
+     * a new cluster may found it. {@code auto} founds when no other node of the cluster runs in this JVM and, with the
+     * JGroups transport, no other member of the cluster is visible once JGroups discovery has finished. Two nodes
+     * started at the very same moment with {@code auto} may both found (two separate caches): give multi-process
+     * deployments an explicit founder.
      */
     public static final String FOUNDER = "homeostat.founder";
 
@@ -35,20 +38,44 @@ public final class HomeostatSettings {
     /** log2 of the number of replica groups, 0..12. Default 6 (64 groups). */
     public static final String REPLICATION_GROUPS_LOG2 = "homeostat.replication.groups-log2";
 
-    /** Transport: {@code local} (default: in-JVM) or {@code jgroups} (needs the jgroups-transport module). */
+    /**
+     * Transport: {@code jgroups} (default: a JGroups channel per node, the {@code loopback} stack unless
+     * {@link #TRANSPORT_STACK} says otherwise) or {@code local} (in-JVM only, for quick tests).
+     */
     public static final String TRANSPORT = "homeostat.transport";
 
-    /** JGroups stack file (transport {@code jgroups} only). */
+    /**
+     * JGroups stack: {@code loopback} (default: TCP on 127.0.0.1, TCPPING over {@link #TRANSPORT_PORT} ..
+     * port + {@link #TRANSPORT_PORT_RANGE}), {@code lan}, {@code cloud}, or the path of a JGroups XML file.
+     */
     public static final String TRANSPORT_STACK = "homeostat.transport.stack";
 
-    /** Comma-separated {@code host[port]} seed list (transport {@code jgroups} only). */
+    /**
+     * First port of the cluster's port range: a node binds the first free port of port .. port + range, and (loopback
+     * stack) probes all of them on the bind address to find the others. Default 7800.
+     */
+    public static final String TRANSPORT_PORT = "homeostat.transport.port";
+
+    /** Further ports after {@link #TRANSPORT_PORT} to bind and probe, 0..1000. Default 20. */
+    public static final String TRANSPORT_PORT_RANGE = "homeostat.transport.port-range";
+
+    /**
+     * Comma-separated {@code host[port]} TCPPING seeds, each probed over {@link #TRANSPORT_PORT_RANGE}. Default: the
+     * bind address at {@link #TRANSPORT_PORT} for the loopback stack, the stack's own otherwise.
+     */
     public static final String TRANSPORT_INITIAL_MEMBERS = "homeostat.transport.initial-members";
 
     /** Address to bind to (transport {@code jgroups} only). Default {@code 127.0.0.1}. */
     public static final String TRANSPORT_BIND_ADDRESS = "homeostat.transport.bind-address";
 
-    /** Shared secret a node must present to join (transport {@code jgroups} only). */
+    /**
+     * Path of the cluster credential, a PKCS12 keystore made by {@code io.homeostat.jgroups.Keygen}: TLS with client
+     * authentication between nodes (TCP stacks only). Default none: an open cluster.
+     */
     public static final String TRANSPORT_CREDENTIAL = "homeostat.transport.credential";
+
+    /** Password of {@link #TRANSPORT_CREDENTIAL}; required with it, never logged. */
+    public static final String TRANSPORT_CREDENTIAL_PASSWORD = "homeostat.transport.credential-password";
 
     /** Time limit of one cache operation against the store, in ms. Default 5000. */
     public static final String OPERATION_TIMEOUT_MILLIS = "homeostat.timeout.operation-millis";
@@ -56,7 +83,13 @@ public final class HomeostatSettings {
     /** How long startup waits for the node to serve reads and writes, in ms. Default 60000. */
     public static final String STARTUP_TIMEOUT_MILLIS = "homeostat.timeout.startup-millis";
 
-    /** How long closing waits for the node's event loop after the graceful leave, in ms. Default 5000. */
+    /**
+     * How long closing the last factory of a node waits for the graceful leave to hand the node's data off to the
+     * others, in ms; then the node stops anyway. Default 30000.
+     */
+    public static final String LEAVE_TIMEOUT_MILLIS = "homeostat.timeout.leave-millis";
+
+    /** How long closing waits for the node's event loop to end after the leave, in ms. Default 5000. */
     public static final String STOP_TIMEOUT_MILLIS = "homeostat.timeout.stop-millis";
 
     /** Largest cache entry stored, in bytes; larger entries are not cached. Default 1048576. */

@@ -3,42 +3,47 @@ package io.homeostat.jpa;
 import io.homeostat.ClientOptions;
 import io.homeostat.Homeostat;
 import io.homeostat.HomeostatException;
-import io.homeostat.node.HomeostatNode;
-import io.homeostat.replica.ReplicaConfig;
-import io.homeostat.ring.RingConfig;
+import io.homeostat.jgroups.JGroupsOptions;
+import io.homeostat.jgroups.JGroupsTransport;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.Address;
+import io.homeostat.runtime.threaded.Discovery;
+import io.homeostat.runtime.threaded.EmbeddedNode;
 import io.homeostat.runtime.threaded.LocalTransport;
 import io.homeostat.runtime.threaded.NodeOptions;
-import io.homeostat.runtime.threaded.ThreadedClient;
-import io.homeostat.runtime.threaded.ThreadedDriver;
-import io.homeostat.runtime.threaded.ThreadedNode;
-import io.homeostat.store.MemoryStorage;
+import io.homeostat.runtime.threaded.Transport;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.hibernate.cache.CacheException;
 
 /**
- * All node bootstrapping of the adapter, in one place so the transport can be swapped: today every cluster lives in
- * this JVM on a {@link LocalTransport} (one transport and one driver per cluster name, kept in a static registry); the
- * JGroups transport will replace {@link #newCluster} and the founder rule.
+ * All node bootstrapping of the adapter. Every node is an {@link EmbeddedNode}: by default over its own
+ * {@link JGroupsTransport} (one JGroups channel per node, so factories in one JVM and in other JVMs find each other
+ * the same way), or, with {@code homeostat.transport=local}, over one in-JVM {@link LocalTransport} per cluster name.
  *
  * <p>Factories with the same cluster and node name share one node (reference counted); the last to release it makes
- * the node leave the ring gracefully and stops it. Thread-safe (one lock for the registry).
+ * the node leave the cluster gracefully (handing its data off), then stops it and its transport. Starts are serialized
+ * by one lock for the registry, so the {@code auto} founder rule is deterministic within a JVM; leaves run outside it.
  */
 final class NodeRegistry {
 
     private static final Logger LOG = Logger.getLogger(NodeRegistry.class.getName());
     /** Pause between two readiness probes that failed at once. */
     private static final long PROBE_BACKOFF_MILLIS = 20;
-    /** Time limit of one readiness probe operation. */
-    private static final long PROBE_TIMEOUT_MILLIS = 2_000;
+    /** Time limit of a status query made while leaving. */
+    private static final long STATUS_TIMEOUT_MILLIS = 2_000;
 
     private static final Map<String, Cluster> CLUSTERS = new HashMap<>();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -46,15 +51,10 @@ final class NodeRegistry {
     private NodeRegistry() {
     }
 
-    /** One cluster hosted in this JVM. */
+    /** The nodes of one cluster hosted in this JVM, and the in-JVM transport when it is {@code local}. */
     private static final class Cluster {
-        final LocalTransport transport = new LocalTransport();
-        final ThreadedDriver driver;
         final Map<String, Shared> nodes = new LinkedHashMap<>();
-
-        Cluster(NodeOptions options) {
-            this.driver = new ThreadedDriver(transport, null, options);
-        }
+        LocalTransport local;
     }
 
     /** One node and the factories using it. */
@@ -62,61 +62,85 @@ final class NodeRegistry {
         final String clusterName;
         final String nodeName;
         final Config config;
-        final ThreadedNode node;
-        final HomeostatNode protocol;
+        final EmbeddedNode node;
+        final RingId ringId;
+        final boolean founder;
+        /** The node's own JGroups channel, or null on the local transport. */
+        final JGroupsTransport jgroups;
         int references;
 
-        Shared(String clusterName, String nodeName, Config config, ThreadedNode node, HomeostatNode protocol) {
+        Shared(String clusterName, String nodeName, Config config, EmbeddedNode node, RingId ringId, boolean founder,
+                JGroupsTransport jgroups) {
             this.clusterName = clusterName;
             this.nodeName = nodeName;
             this.config = config;
             this.node = node;
-            this.protocol = protocol;
+            this.ringId = ringId;
+            this.founder = founder;
+            this.jgroups = jgroups;
         }
     }
 
     /** A factory's use of a node: its client, released once. */
     static final class Handle implements AutoCloseable {
         private final Shared shared;
-        private final Homeostat client;
         private boolean released;
 
-        private Handle(Shared shared, Homeostat client) {
+        private Handle(Shared shared) {
             this.shared = shared;
-            this.client = client;
         }
 
         Homeostat client() {
-            return client;
+            return shared.node.client();
         }
 
         /** The node's position on the ring (tests use it to reason about replica placement). */
         RingId ringId() {
-            return shared.protocol.ring().self().id();
+            return shared.ringId;
         }
 
         String nodeName() {
             return shared.nodeName;
         }
 
+        /** The node's engine address (its endpoint is the JGroups logical name on that transport). */
+        Address address() {
+            return shared.node.address();
+        }
+
+        /** Whether this node founded the cluster. */
+        boolean founder() {
+            return shared.founder;
+        }
+
+        /** A snapshot of the node (diagnostics). */
+        EmbeddedNode.Status status(long timeoutMillis) {
+            return shared.node.status(timeoutMillis);
+        }
+
+        /** The JGroups endpoints this node's channel sees, itself included; empty on the local transport. */
+        Set<String> transportView() {
+            return shared.jgroups == null ? Set.of() : shared.jgroups.viewEndpoints();
+        }
+
         @Override
         public void close() {
+            Shared toStop;
             synchronized (NodeRegistry.class) {
                 if (released) {
                     return;
                 }
                 released = true;
-                release(shared);
+                toStop = release(shared);
+            }
+            if (toStop != null) {
+                stop(toStop);
             }
         }
     }
 
     /** The node of {@code config}'s cluster and node name, started (and the cluster founded or joined) if needed. */
     static Handle acquire(Config config) {
-        if (config.transport().equals("jgroups")) {
-            throw Config.invalid(HomeostatSettings.TRANSPORT + "=jgroups: the JGroups transport is not available "
-                    + "in this build yet; use local");
-        }
         Shared shared;
         boolean started = false;
         synchronized (NodeRegistry.class) {
@@ -129,27 +153,24 @@ final class NodeRegistry {
                             + config.nodeSettings() + "; give this factory another " + HomeostatSettings.NODE_NAME);
                 }
             } else {
-                NodeOptions options = NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis());
                 if (cluster == null) {
-                    cluster = newCluster(options);
+                    cluster = new Cluster();
                     CLUSTERS.put(config.clusterName(), cluster);
                 }
-                boolean founder = config.founder().equals("auto") ? cluster.nodes.isEmpty()
-                        : Boolean.parseBoolean(config.founder());
-                ReplicaConfig rc = ReplicaConfig.defaults().withReplication(config.replicationFactor())
-                        .withGroupsLog2(config.groupsLog2()).withFounder(founder);
-                Address address = new Address(config.clusterName() + "/" + config.nodeName(), 0);
-                HomeostatNode protocol = new HomeostatNode(RingId.random(RANDOM), address, RingConfig.defaults(), rc,
-                        new MemoryStorage());
-                ThreadedNode node = cluster.driver.addNode(address, protocol, options);
-                shared = new Shared(config.clusterName(), config.nodeName(), config, node, protocol);
+                try {
+                    shared = start(cluster, config);
+                } catch (RuntimeException e) {
+                    if (cluster.nodes.isEmpty()) {
+                        CLUSTERS.remove(config.clusterName());
+                    }
+                    throw e;
+                }
                 cluster.nodes.put(config.nodeName(), shared);
                 started = true;
-                LOG.info(() -> "Homeostat L2 cache: started node " + address + (founder ? " (founder)" : ""));
             }
             shared.references++;
         }
-        Handle handle = new Handle(shared, client(shared, config, config.operationTimeoutMillis()));
+        Handle handle = new Handle(shared);
         if (started) {
             try {
                 awaitReady(shared, config);
@@ -161,27 +182,94 @@ final class NodeRegistry {
         return handle;
     }
 
-    /** Today: an in-JVM transport per cluster name. The JGroups transport plugs in here. */
-    private static Cluster newCluster(NodeOptions options) {
-        return new Cluster(options);
+    /** Starts the transport and the node; the caller holds the registry lock. */
+    private static Shared start(Cluster cluster, Config config) {
+        RingId ringId = RingId.random(RANDOM);
+        boolean othersInThisJvm = !cluster.nodes.isEmpty();
+        JGroupsTransport jgroups = null;
+        Transport transport;
+        Discovery discovery;
+        Address address;
+        boolean othersVisible;
+        if (config.transport().equals("local")) {
+            if (cluster.local == null) {
+                cluster.local = new LocalTransport();
+            }
+            LocalTransport local = cluster.local;
+            transport = local;
+            discovery = () -> List.copyOf(local.registeredAddresses());
+            address = new Address(config.clusterName() + "/" + config.nodeName(), 0);
+            othersVisible = othersInThisJvm;
+        } else {
+            jgroups = JGroupsTransport.start(jgroupsOptions(config));
+            transport = jgroups;
+            discovery = jgroups;
+            address = jgroups.address(0);
+            // After connect, JGroups discovery is over: the view holds every member that answered.
+            othersVisible = othersInThisJvm || jgroups.viewEndpoints().size() > 1;
+        }
+        boolean founder = config.founder().equals("auto") ? !othersVisible : Boolean.parseBoolean(config.founder());
+        EmbeddedNode node;
+        try {
+            EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, ringId, founder,
+                    config.replicationFactor(), config.groupsLog2(), clientOptions(config),
+                    NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()));
+            node = EmbeddedNode.start(transport, discovery, settings);
+        } catch (RuntimeException e) {
+            if (jgroups != null) {
+                jgroups.close();
+            }
+            throw e;
+        }
+        JGroupsTransport view = jgroups;
+        LOG.info(() -> "Homeostat L2 cache: started node " + address + " of cluster '" + config.clusterName() + "'"
+                + (founder ? " as the founder" : "") + (view == null ? " (local transport)"
+                        : " (JGroups stack " + config.transportStack() + ", view " + view.viewEndpoints() + ")"));
+        return new Shared(config.clusterName(), config.nodeName(), config, node, ringId, founder, jgroups);
     }
 
-    private static Homeostat client(Shared shared, Config config, long timeoutMillis) {
-        return new ThreadedClient(shared.node, shared.protocol,
-                new ClientOptions(config.maxEntryBytes(), config.maxAttempts(), 2, timeoutMillis));
+    /**
+     * The JGroups options of a node: the cluster name is the JGroups cluster; the logical name (the engine endpoint) is
+     * the node name plus a random suffix, new on every start, since a restarted node holds no data (memory storage)
+     * and two processes may use the same node name.
+     */
+    static JGroupsOptions jgroupsOptions(Config config) {
+        String endpoint = config.nodeName() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
+        List<String> seeds = config.initialMembers();
+        boolean loopback = config.transportStack().equals("loopback");
+        if (seeds.isEmpty() && loopback) {
+            seeds = List.of(config.bindAddress() + "[" + config.port() + "]");
+        }
+        JGroupsOptions.Builder b = JGroupsOptions.builder().clusterName(config.clusterName())
+                .stack(config.transportStack()).nodeName(endpoint).bindAddress(config.bindAddress())
+                .bindPort(config.port()).portRange(config.portRange()).initialMembers(seeds)
+                .maxFrameBytes(Math.max(JGroupsOptions.MIN_MAX_FRAME_BYTES, 2 * config.maxEntryBytes() + 64 * 1024));
+        if (!config.credential().isEmpty()) {
+            b.credential(Path.of(config.credential()), config.credentialPassword());
+        }
+        try {
+            return b.build();
+        } catch (RuntimeException e) {
+            throw Config.invalid("the JGroups transport rejected the settings: " + e.getMessage());
+        }
+    }
+
+    private static ClientOptions clientOptions(Config config) {
+        return new ClientOptions(config.maxEntryBytes(), config.maxAttempts(), 2, config.operationTimeoutMillis());
     }
 
     /** Waits until the node writes and reads back a probe key through the cluster, or fails with the reason. */
     private static void awaitReady(Shared shared, Config config) {
-        Homeostat probeClient = client(shared, config, Math.min(PROBE_TIMEOUT_MILLIS, config.startupTimeoutMillis()));
+        Homeostat probeClient = shared.node.client();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.startupTimeoutMillis());
-        byte[] key = Homeostat.utf8("hs/probe/" + shared.nodeName);
+        byte[] key = Homeostat.utf8("hs/probe/" + shared.node.address().endpoint());
         byte[] value = {1};
         HomeostatException last = null;
         while (System.nanoTime() - deadline < 0) {
             try {
                 probeClient.put(key, value);
                 if (probeClient.get(key).isPresent()) {
+                    probeClient.delete(key);
                     return;
                 }
             } catch (HomeostatException e) {
@@ -191,29 +279,74 @@ final class NodeRegistry {
         }
         throw new CacheException("Homeostat node '" + shared.nodeName + "' of cluster '" + shared.clusterName
                 + "' could not serve reads and writes within " + HomeostatSettings.STARTUP_TIMEOUT_MILLIS + "="
-                + config.startupTimeoutMillis() + (shared.config.founder().equals("false")
-                        ? " (it is not the founder: is a founder node of this cluster running?)" : ""), last);
+                + config.startupTimeoutMillis() + (shared.founder ? ""
+                        : " (it is not the founder: is a founder node of this cluster running and reachable? "
+                                + (shared.jgroups == null ? "" : "JGroups sees " + shared.jgroups.viewEndpoints())
+                                + ")"), last);
     }
 
-    private static void release(Shared shared) {
+    /** Drops one reference; returns the node to stop if it was the last. The caller holds the registry lock. */
+    private static Shared release(Shared shared) {
         if (--shared.references > 0) {
-            return;
+            return null;
         }
         Cluster cluster = CLUSTERS.get(shared.clusterName);
         cluster.nodes.remove(shared.nodeName);
-        shared.node.execute(env -> shared.protocol.leave(env));
-        shared.node.stop(); // graceful: the queued leave runs before the loop ends
-        LOG.info(() -> "Homeostat L2 cache: node " + shared.node.self() + " left the cluster");
         if (cluster.nodes.isEmpty()) {
-            cluster.driver.close();
             CLUSTERS.remove(shared.clusterName);
+        }
+        return shared;
+    }
+
+    /**
+     * Leaves gracefully (bounded by {@code homeostat.timeout.leave-millis}) unless no other node is there to take the
+     * data, then stops the node and closes its transport.
+     */
+    private static void stop(Shared shared) {
+        // Either view may lag behind a node that just left; a leave with nobody to hand off to would wait in vain.
+        boolean alone = (shared.jgroups != null && shared.jgroups.viewEndpoints().size() <= 1) || aloneOnRing(shared);
+        try {
+            if (alone) {
+                shared.node.close();
+                LOG.info(() -> "Homeostat L2 cache: node " + shared.node.address() + " stopped (the last of cluster '"
+                        + shared.clusterName + "' it could see)");
+            } else {
+                long t0 = System.nanoTime();
+                boolean handedOff = shared.node.leave(shared.config.leaveTimeoutMillis());
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                if (handedOff) {
+                    LOG.info(() -> "Homeostat L2 cache: node " + shared.node.address() + " left the cluster, data "
+                            + "handed off in " + ms + " ms");
+                } else {
+                    LOG.warning(() -> "Homeostat L2 cache: node " + shared.node.address() + " stopped without "
+                            + "completing the handoff within " + HomeostatSettings.LEAVE_TIMEOUT_MILLIS + "="
+                            + shared.config.leaveTimeoutMillis() + "; the others rebuild its replicas from theirs");
+                }
+            }
+        } finally {
+            if (shared.jgroups != null) {
+                shared.jgroups.close();
+            }
+        }
+    }
+
+    /** Whether the node's ring has no other node. */
+    private static boolean aloneOnRing(Shared shared) {
+        try {
+            EmbeddedNode.Status s = shared.node.status(STATUS_TIMEOUT_MILLIS);
+            String self = s.address();
+            List<String> others = new ArrayList<>(s.successors());
+            others.removeIf(self::equals);
+            return others.isEmpty() && (s.predecessor() == null || s.predecessor().equals(self));
+        } catch (IllegalStateException e) {
+            LOG.log(Level.FINE, "no status while stopping; leaving anyway", e);
+            return false;
         }
     }
 
     /** Node names currently running in {@code clusterName} in this JVM (for tests and diagnostics). */
-    static synchronized java.util.Set<String> runningNodes(String clusterName) {
+    static synchronized Set<String> runningNodes(String clusterName) {
         Cluster c = CLUSTERS.get(Objects.requireNonNull(clusterName));
-        return c == null ? java.util.Set.of() : java.util.Set.copyOf(c.nodes.keySet());
+        return c == null ? Set.of() : Set.copyOf(c.nodes.keySet());
     }
-
 }

@@ -40,8 +40,20 @@ class ConfigurationTest {
                 .hasStackTraceContaining(HomeostatSettings.REPLICATION_FACTOR + "='2' must be odd");
         assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.OPERATION_TIMEOUT_MILLIS, "soon")))
                 .hasStackTraceContaining(HomeostatSettings.OPERATION_TIMEOUT_MILLIS + "='soon' is not a number");
-        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT_STACK, "udp.xml")))
-                .hasStackTraceContaining("applies only with homeostat.transport=jgroups");
+        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT, "local",
+                HomeostatSettings.TRANSPORT_PORT, "7900")))
+                .hasStackTraceContaining(HomeostatSettings.TRANSPORT_PORT + " applies only with homeostat.transport=jgroups");
+        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT_PORT_RANGE, "5000")))
+                .hasStackTraceContaining(HomeostatSettings.TRANSPORT_PORT_RANGE + "='5000' is not in 0..1000");
+        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT_INITIAL_MEMBERS, "127.0.0.1")))
+                .hasStackTraceContaining("entry '127.0.0.1' is not host[port] or host:port");
+        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT_CREDENTIAL, "cluster.p12")))
+                .hasStackTraceContaining(HomeostatSettings.TRANSPORT_CREDENTIAL_PASSWORD + " go together");
+        assertThatThrownBy(() -> cluster.node("n", Map.of(HomeostatSettings.TRANSPORT_STACK, "no-such-stack.xml")))
+                .hasStackTraceContaining("no-such-stack.xml does not exist");
+        assertThatThrownBy(() -> cluster.node("n", Map.of("homeostat.transport.portrange", "5")))
+                .hasStackTraceContaining("unknown property 'homeostat.transport.portrange'")
+                .hasStackTraceContaining(HomeostatSettings.TRANSPORT_PORT_RANGE + " (20)");
         assertThat(NodeRegistry.runningNodes("config")).isEmpty(); // nothing left running by the failures
     }
 

@@ -2,7 +2,13 @@ package io.homeostat.jpa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.homeostat.Homeostat;
+import io.homeostat.jgroups.JGroupsOptions;
+import io.homeostat.jgroups.JGroupsTransport;
+import io.homeostat.runtime.threaded.EmbeddedNode;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +42,54 @@ class NodeRegistryTest {
             assertThat(NodeRegistry.runningNodes("registry-test")).containsExactly("node-1");
         }
         assertThat(NodeRegistry.runningNodes("registry-test")).isEmpty();
+    }
+
+    @Test
+    void autoJoinsAClusterFoundedOutsideTheRegistryThatOnlyJGroupsDiscoveryShows() {
+        // Another "process": a node started directly on its own JGroups channel, in the default port range.
+        JGroupsTransport otherTransport = JGroupsTransport.start(JGroupsOptions.builder().clusterName("elsewhere")
+                .bindAddress("127.0.0.1").bindPort(7800).portRange(20).build());
+        try (EmbeddedNode other = EmbeddedNode.start(otherTransport, otherTransport,
+                EmbeddedNode.Settings.of(otherTransport.address(0)).withFounder(true).withGroupsLog2(6))) {
+            other.client().put("written-elsewhere", new byte[] {7});
+            try (NodeRegistry.Handle h = NodeRegistry.acquire(Config.from(Map.of(HomeostatSettings.CLUSTER_NAME,
+                    "elsewhere")))) {
+                assertThat(h.founder()).isFalse();
+                assertThat(h.transportView()).contains(otherTransport.endpoint());
+                assertThat(h.client().get("written-elsewhere")).hasValueSatisfying(v -> assertThat(v)
+                        .containsExactly(7));
+            }
+        } finally {
+            otherTransport.close();
+        }
+    }
+
+    @Test
+    void aNodeThatMustNotFoundFailsStartupWhenNoClusterIsThere() {
+        Map<String, String> m = new HashMap<>();
+        m.put(HomeostatSettings.CLUSTER_NAME, "nobody-founds");
+        m.put(HomeostatSettings.FOUNDER, "false");
+        m.put(HomeostatSettings.STARTUP_TIMEOUT_MILLIS, "3000");
+        m.put(HomeostatSettings.OPERATION_TIMEOUT_MILLIS, "1000");
+        assertThatThrownBy(() -> NodeRegistry.acquire(Config.from(m)))
+                .hasMessageContaining("could not serve reads and writes within homeostat.timeout.startup-millis=3000")
+                .hasMessageContaining("it is not the founder");
+        assertThat(NodeRegistry.runningNodes("nobody-founds")).isEmpty();
+    }
+
+    @Test
+    void theLocalTransportStillWorksWhenAskedFor() {
+        Map<String, String> m = Map.of(HomeostatSettings.CLUSTER_NAME, "local-test", HomeostatSettings.TRANSPORT,
+                "local");
+        try (NodeRegistry.Handle a = NodeRegistry.acquire(Config.from(m));
+                NodeRegistry.Handle b = NodeRegistry.acquire(Config.from(Map.of(HomeostatSettings.CLUSTER_NAME,
+                        "local-test", HomeostatSettings.TRANSPORT, "local", HomeostatSettings.NODE_NAME, "node-2")))) {
+            assertThat(a.founder()).isTrue();
+            assertThat(b.founder()).isFalse();
+            assertThat(b.transportView()).isEmpty();
+            a.client().put("k", new byte[] {3});
+            assertThat(b.client().get("k")).hasValueSatisfying(v -> assertThat(v).containsExactly(3));
+        }
+        assertThat(NodeRegistry.runningNodes("local-test")).isEmpty();
     }
 }
