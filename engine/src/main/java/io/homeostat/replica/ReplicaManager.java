@@ -116,6 +116,8 @@ public final class ReplicaManager {
     private static final int RETIRED_RETENTION_CHECKS = 120;
     /** A state-transfer batch not answered within this many ownership periods is asked for again. */
     private static final int PULL_TIMEOUT_CHECKS = 4;
+    /** Views a member remembers of its group's history, for members that missed some. */
+    private static final int HISTORY_VIEWS = 16;
     /** A state-transfer batch holds at most this many key and value bytes (and at least one item). */
     static final long PULL_BATCH_MAX_BYTES = 512 * 1024;
     /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
@@ -421,6 +423,7 @@ public final class ReplicaManager {
     private void proposeValue(Environment env, GroupView base, GroupView value) {
         Proposal p = new Proposal(++nextId, base, value,
                 Ballot.above(maxBallotSeen(base.group()), self.address()));
+        note(base.group(), p.ballot); // our next proposal for this group, whatever its epoch, uses a higher ballot
         proposals.put(base.group(), p);
         env.setTimer(config.proposalTimeoutMillis(), new ProposalTimeout(base.group(), p.id));
         for (NodeRef n : distinct(base)) {
@@ -477,7 +480,8 @@ public final class ReplicaManager {
 
     private void onPromise(Environment env, Address from, ViewPromise pr) {
         Proposal p = proposals.get(pr.group());
-        if (p == null || !p.ballot.equals(pr.ballot()) || p.accepting) {
+        // the epoch too: a late promise for this proposer's previous instance may carry the same ballot
+        if (p == null || !p.ballot.equals(pr.ballot()) || pr.epoch() != p.base.epoch() || p.accepting) {
             return;
         }
         p.promised.addAll(indicesOf(p.base, from));
@@ -511,7 +515,7 @@ public final class ReplicaManager {
 
     private void onAccepted(Environment env, Address from, ViewAccepted a) {
         Proposal p = proposals.get(a.group());
-        if (p == null || !p.ballot.equals(a.ballot()) || !p.accepting) {
+        if (p == null || !p.ballot.equals(a.ballot()) || a.epoch() != p.base.epoch() || !p.accepting) {
             return;
         }
         p.accepted.addAll(indicesOf(p.base, from));
@@ -526,16 +530,13 @@ public final class ReplicaManager {
                 }
             }
             install(env, chosen);
-            // a slot freed: claim the next one now rather than at the next period (after a crash a node may have
-            // hundreds of positions to take over, and a period per batch would take minutes)
-            claimOwnedSlots(env);
         }
     }
 
     private void onRefused(Environment env, ViewRefused r) {
         learnAndCatchUp(env, r.installed());
         Proposal p = proposals.get(r.group());
-        if (p != null && p.ballot.equals(r.ballot()) && !p.accepting) {
+        if (p != null && p.ballot.equals(r.ballot()) && r.epoch() == p.base.epoch() && !p.accepting) {
             // (once accepting, a late refusal of the prepare must not drop a value a majority may have chosen: the
             // proposal then ends by its accepts or its timeout)
             proposals.remove(r.group()); // retried by the next ownership tick, with a higher ballot or newer view
@@ -572,10 +573,23 @@ public final class ReplicaManager {
             m = new Member(new ViewAcceptor(view));
             members.put(g, m);
         } else {
-            boolean contiguous = view.epoch() == m.acceptor.installed().epoch() + 1;
+            GroupView before = m.acceptor.installed();
+            boolean contiguous = view.epoch() == before.epoch() + 1;
+            if (!contiguous) {
+                m.history.clear();
+            }
+            m.history.add(before);
+            while (m.history.size() > HISTORY_VIEWS) {
+                m.history.remove(0);
+            }
             m.acceptor.install(view);
             if (!contiguous) {
-                m.activeIndices.clear(); // we may have missed a view that removed us: our data is not complete
+                // we may have missed a view that removed us: our data is not known complete; a member's history may
+                // show later that we held some positions throughout (coverHeldThroughout)
+                m.beforeGap = before;
+                m.activeBeforeGap.clear();
+                m.activeBeforeGap.addAll(m.activeIndices);
+                m.activeIndices.clear();
             }
             for (int i : m.activeIndices) {
                 if (!mine.contains(i)) {
@@ -588,7 +602,12 @@ public final class ReplicaManager {
             m.recovering = false;
             return;
         }
-        startRecovery(env, m, view, previous);
+        // still recovering the same positions through a view change that did not touch them: what was merged so far,
+        // and whom our positions came from, stay valid (as within one view, a later write is on a majority that the
+        // merged sources need not include); only the pulls start again, for the new epoch
+        boolean sameRecovery = m.recovering && previous != null && previous.epoch() == view.epoch() - 1
+                && indicesOf(previous, self).equals(mine);
+        startRecovery(env, m, view, previous, sameRecovery);
     }
 
     /**
@@ -688,16 +707,20 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ state transfer
 
-    private void startRecovery(Environment env, Member m, GroupView view, GroupView previous) {
+    private void startRecovery(Environment env, Member m, GroupView view, GroupView previous, boolean keepProgress) {
         if (config.planted(ReplicaConfig.PlantedBug.SERVE_BEFORE_RECOVERY)) {
             m.recovering = false; // planted bug: serve with whatever (possibly no) data we have
             m.activeIndices.addAll(indicesOf(view, self));
             return;
         }
         m.recovering = true;
-        m.covered.clear();
+        Map<Address, Set<Integer>> keptSources = new HashMap<>(keepProgress ? m.handoffSources : Map.of());
+        if (!keepProgress) {
+            m.covered.clear();
+        }
         m.covered.addAll(m.activeIndices);
         m.handoffSources.clear();
+        m.handoffSources.putAll(keptSources);
         Set<NodeRef> sources = new LinkedHashSet<>(distinct(view));
         if (previous != null && previous.epoch() == view.epoch() - 1) {
             // the member we just replaced still has its data, frozen since it left the view; for the positions that
@@ -709,9 +732,15 @@ public final class ReplicaManager {
                 }
             }
         }
+        Set<Address> asked = new java.util.HashSet<>();
         for (NodeRef n : sources) {
-            if (!n.equals(self)) {
+            if (!n.equals(self) && asked.add(n.address())) {
                 sendPull(env, new Pull(view, n.address()), null);
+            }
+        }
+        for (Address a : keptSources.keySet()) {
+            if (!a.equals(self.address()) && asked.add(a)) {
+                sendPull(env, new Pull(view, a), null); // a member we replaced: still the source of that position
             }
         }
         checkRecovered(m, view); // positions we already held with complete data may suffice on their own
@@ -724,6 +753,7 @@ public final class ReplicaManager {
     private void checkRecovered(Member m, GroupView v) {
         if (m.covered.size() >= v.majority()) {
             m.recovering = false;
+            m.beforeGap = null;
             m.activeIndices.addAll(indicesOf(v, self));
         }
     }
@@ -778,7 +808,8 @@ public final class ReplicaManager {
         // here after its item's old value had already been sent, and the new member would keep the old value
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
                 source.locks.snapshot(), last ? source.commitAcceptors.snapshot() : List.of(),
-                transactions != null ? transactions.prepares(source) : List.of()));
+                transactions != null ? transactions.prepares(source) : List.of(),
+                last && source == m ? m.history : List.of()));
     }
 
     private void onPullReply(Environment env, Address from, PullReply r) {
@@ -807,7 +838,61 @@ public final class ReplicaManager {
         allowed.addAll(m.handoffSources.getOrDefault(from, Set.of()));
         vouched.retainAll(allowed);
         m.covered.addAll(vouched);
+        GroupView previous = r.history().isEmpty() ? null : r.history().get(r.history().size() - 1);
+        addHandoffSources(env, m, v, previous);
+        coverHeldThroughout(m, v, r.history());
         checkRecovered(m, v);
+    }
+
+    /**
+     * We installed this view after a gap, so we cleared our positions: we could not tell whether we kept them in the
+     * views we missed. A member's history shows those views: a position we held with complete data before the gap and
+     * in every view since was never served by anyone else meanwhile (a write is acknowledged at a position only by its
+     * holder, and we served nothing we had not installed), so our copy is still complete for it.
+     */
+    private void coverHeldThroughout(Member m, GroupView v, List<GroupView> history) {
+        if (m.beforeGap == null) {
+            return;
+        }
+        long from = m.beforeGap.epoch();
+        Map<Long, GroupView> byEpoch = new HashMap<>();
+        for (GroupView h : history) {
+            byEpoch.put(h.epoch(), h);
+        }
+        for (long e = from + 1; e < v.epoch(); e++) {
+            if (!byEpoch.containsKey(e)) {
+                return; // the history does not reach back to our gap
+            }
+        }
+        for (int i : m.activeBeforeGap) {
+            boolean held = v.member(i).equals(self);
+            for (long e = from + 1; held && e < v.epoch(); e++) {
+                held = byEpoch.get(e).member(i).equals(self);
+            }
+            if (held) {
+                m.covered.add(i);
+            }
+        }
+    }
+
+    /**
+     * We skipped the view before ours (installed a later one directly), so we did not know whom our positions came
+     * from. A current member that installed that view tells us: the member that held our position there, removed when
+     * ours was chosen, keeps its frozen copy, which is complete for that position because nobody has served it since.
+     */
+    private void addHandoffSources(Environment env, Member m, GroupView v, GroupView previous) {
+        if (previous == null || previous.epoch() != v.epoch() - 1 || previous.group() != v.group()) {
+            return;
+        }
+        for (int i : indicesOf(v, self)) {
+            NodeRef before = previous.member(i);
+            if (m.covered.contains(i) || before.equals(self) || v.contains(before)) {
+                continue; // covered already, or the holder is still a member (it vouches for its own positions)
+            }
+            if (m.handoffSources.computeIfAbsent(before.address(), k -> new TreeSet<>()).add(i)) {
+                sendPull(env, new Pull(v, before.address()), null);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ serving operations
@@ -1012,6 +1097,11 @@ public final class ReplicaManager {
         boolean recovering;
         long nextHandoverMillis;
         long fencedSinceMillis = -1;
+        /** The views installed before the current one without a gap, oldest first, at most {@code HISTORY_VIEWS}. */
+        final List<GroupView> history = new ArrayList<>();
+        /** After a gap: the view before it and the positions complete then; null if the last install had no gap. */
+        GroupView beforeGap;
+        final Set<Integer> activeBeforeGap = new TreeSet<>();
 
         Member(ViewAcceptor acceptor) {
             this.acceptor = acceptor;

@@ -59,18 +59,21 @@ public sealed interface ReplicaMessage extends Message {
     /**
      * A batch of a group's items. Every batch carries the group's locks and the prepare messages of the transactions
      * holding them (so the new replica can finish them if their manager is gone); the last batch also carries the
-     * commit-acceptor state. {@code covered} names the replica positions whose complete data the sender holds: its
+     * commit-acceptor state and {@code history}, the views the sender installed without a gap just before
+     * {@code epoch} (oldest first, bounded), so that a puller that skipped some can tell whom its positions came from and
+     * which it held throughout. {@code covered} names the replica positions whose complete data the sender holds: its
      * own positions in the view, or, for a member that was just replaced, the positions it held until then.
      */
     record PullReply(long requestId, int group, long epoch, List<Item> items, boolean last, List<Integer> covered,
             List<LockTable.LockRecord> locks, List<CommitAcceptor.Entry> acceptors,
-            List<TxnMessage.TxPrepare> transactions) implements ReplicaMessage {
+            List<TxnMessage.TxPrepare> transactions, List<GroupView> history) implements ReplicaMessage {
         public PullReply {
             items = List.copyOf(items);
             covered = List.copyOf(covered);
             locks = List.copyOf(locks);
             acceptors = List.copyOf(acceptors);
             transactions = List.copyOf(transactions);
+            history = List.copyOf(history);
         }
     }
 
