@@ -7,6 +7,7 @@ import io.homeostat.OperationTimeoutException;
 import io.homeostat.Transaction;
 import io.homeostat.jgroups.JGroupsOptions;
 import io.homeostat.jgroups.JGroupsTransport;
+import io.homeostat.ring.RingId;
 import io.homeostat.runtime.threaded.EmbeddedNode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ final class HomeostatSystem implements KvSystem {
     private EmbeddedNode node;
     private Homeostat client;
     private ClientOptions options;
+    private boolean evenRing;
 
     @Override
     public void start(int index, int processes, int basePort) {
@@ -41,7 +43,16 @@ final class HomeostatSystem implements KvSystem {
         // Documented client options: the defaults, with more conflict retries for the contended bank workload.
         ClientOptions d = ClientOptions.defaults();
         options = new ClientOptions(d.maxValueBytes(), 64, d.retryBackoffMillis(), d.timeoutMillis());
-        node = EmbeddedNode.start(transport, transport, EmbeddedNode.Settings.of(transport.address(0))
+        EmbeddedNode.Settings settings = EmbeddedNode.Settings.of(transport.address(0));
+        evenRing = !"random".equals(System.getProperty("bench.homeostat.ring", "even"));
+        if (evenRing) {
+            // Node i at i/N of the circle (Settings.ringId): with N >= R every group's R slots, 1/R apart, fall to
+            // R distinct nodes. Random positions on 4 nodes leave many groups with two copies on one process.
+            java.math.BigInteger p = java.math.BigInteger.valueOf(index).shiftLeft(128)
+                    .divide(java.math.BigInteger.valueOf(processes));
+            settings = settings.withRingId(new RingId(p.shiftRight(64).longValue(), p.longValue()));
+        }
+        node = EmbeddedNode.start(transport, transport, settings
                 .withFounder(index == 0)
                 .withReplication(REPLICATION)
                 .withGroupsLog2(GROUPS_LOG2)
@@ -52,20 +63,37 @@ final class HomeostatSystem implements KvSystem {
     @Override
     public String describe() {
         return "EmbeddedNode over JGroupsTransport (loopback stack), R=" + REPLICATION + ", " + (1 << GROUPS_LOG2)
-                + " groups, Paxos Commit; client maxAttempts=" + options.maxAttempts() + " backoff="
+                + " groups, Paxos Commit, ring positions " + (evenRing ? "evenly spaced" : "random")
+                + "; client maxAttempts=" + options.maxAttempts() + " backoff="
                 + options.retryBackoffMillis() + "ms";
     }
 
+    /**
+     * "true", then the replica positions this node serves (occurrences of its address in the full views of the groups
+     * it serves; over all nodes they add up to groups x R once every position is served), then the number of groups
+     * whose view names some process more than once, counted by the group's first-named distinct member only (so the
+     * harness can add them up).
+     */
     @Override
     public String status() {
         EmbeddedNode.Status s = node.status(5_000);
-        int full = 0;
+        String self = node.address().toString();
+        int positions = 0;
+        int shared = 0;
         for (EmbeddedNode.GroupStatus g : s.groups()) {
             if (g.serving() && g.members().size() == REPLICATION) {
-                full++;
+                for (String m : g.members()) {
+                    if (m.equals(self)) {
+                        positions++;
+                    }
+                }
+            }
+            java.util.TreeSet<String> distinct = new java.util.TreeSet<>(g.members());
+            if (distinct.size() < g.members().size() && self.equals(distinct.first())) {
+                shared++;
             }
         }
-        return "true " + full;
+        return "true " + positions + " " + shared;
     }
 
     @Override
