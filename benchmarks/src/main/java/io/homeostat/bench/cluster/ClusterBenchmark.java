@@ -417,7 +417,7 @@ public final class ClusterBenchmark {
         System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.2f | %.2f | %.1f %% | %d | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s |%n",
                     r.system(), r.workload(), r.threads(), r.txPerSec(), r.p50Ms(), r.p99Ms(), 100 * r.abortRate(),
                     r.errors(), Double.isNaN(r.msgsPerTx()) ? "" : String.format(Locale.ROOT, "%.1f", r.msgsPerTx()));
         }
@@ -447,8 +447,9 @@ public final class ClusterBenchmark {
                     if (r == null || r.txPerSec() == 0) {
                         line.append(" n/a | n/a |");
                     } else {
-                        line.append(String.format(Locale.ROOT, " %.2f | %.2f |", h.txPerSec() / r.txPerSec(),
-                                h.p50Ms() / r.p50Ms()));
+                        line.append(String.format(Locale.ROOT, " %.2f | %s |", h.txPerSec() / r.txPerSec(),
+                                r.p50Ms() < 0.001 ? "n/a (other p50 < 1 µs)"
+                                        : String.format(Locale.ROOT, "%.2f", h.p50Ms() / r.p50Ms())));
                     }
                 }
                 System.out.println(line);
