@@ -60,7 +60,7 @@ public class ConsoleServlet extends HttpServlet {
                         "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'");
                 resp.getWriter().write(Html.page(node, "Cluster console", "/console", ConsolePage.BODY));
             }
-            case "/api/status" -> sendJson(resp, 200, watcher.latest());
+            case "/api/status" -> sendJson(resp, 200, statusNow());
             case "/api/cluster" -> sendJson(resp, 200, cluster());
             case "/api/placement" -> sendJson(resp, 200, placement(req.getParameter("key")));
             default -> sendJson(resp, 404, Map.of("error", "no such resource: " + path));
@@ -93,13 +93,20 @@ public class ConsoleServlet extends HttpServlet {
         }
     }
 
+    /** The latest sample, with the cache statistics read now (so a test sees a hit as soon as the page is served). */
+    private Map<String, Object> statusNow() {
+        Map<String, Object> out = new LinkedHashMap<>(watcher.latest());
+        out.put("l2", watcher.l2Now());
+        return out;
+    }
+
     /** Every node's status (null for a node that does not answer) and the launcher's process states. */
     private Map<String, Object> cluster() {
         List<String> peers = node.peers().isEmpty() ? List.of("") : node.peers();
         List<CompletableFuture<Map<String, Object>>> futures = new ArrayList<>();
         for (int i = 0; i < peers.size(); i++) {
             if (i + 1 == node.index() || peers.get(i).isEmpty()) {
-                futures.add(CompletableFuture.completedFuture(watcher.latest()));
+                futures.add(CompletableFuture.completedFuture(statusNow()));
             } else {
                 futures.add(fetchJson(peers.get(i) + "/api/status"));
             }

@@ -131,6 +131,15 @@ final class StatusWatcher implements AutoCloseable {
         out.put("requests", requests);
         out.put("requestsPerSecond", round(requestRate));
         out.put("messagesPerSecond", round(messageRate));
+        out.put("l2", l2Now());
+        synchronized (events) {
+            out.put("events", new ArrayList<>(events));
+        }
+        return out;
+    }
+
+    /** Hibernate's second-level cache counters of this node, read now. */
+    Map<String, Object> l2Now() {
         Statistics st = wiki.statistics();
         long hits = st.getSecondLevelCacheHitCount();
         long misses = st.getSecondLevelCacheMissCount();
@@ -139,11 +148,7 @@ final class StatusWatcher implements AutoCloseable {
         l2.put("misses", misses);
         l2.put("puts", st.getSecondLevelCachePutCount());
         l2.put("hitRatio", hits + misses == 0 ? null : round((double) hits / (hits + misses)));
-        out.put("l2", l2);
-        synchronized (events) {
-            out.put("events", new ArrayList<>(events));
-        }
-        return out;
+        return l2;
     }
 
     private static double round(double d) {
