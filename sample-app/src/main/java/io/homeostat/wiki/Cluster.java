@@ -120,9 +120,12 @@ final class Cluster implements AutoCloseable {
             return;
         }
         n.state = State.STOPPING;
-        p.destroy();
+        // through the ProcessHandle: Process.destroy() would also close our end of the node's output, losing its
+        // shutdown log (and the proof that its cache node left gracefully)
+        p.toHandle().destroy();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
+            p.toHandle().destroyForcibly();
+            p.waitFor();
         }
         n.state = State.STOPPED;
     }
@@ -135,7 +138,8 @@ final class Cluster implements AutoCloseable {
             return;
         }
         n.state = State.KILLED;
-        p.destroyForcibly().waitFor();
+        p.toHandle().destroyForcibly();
+        p.waitFor();
     }
 
     /** Starts a stopped node again; it joins the running cluster (a restarted node is never the founder). */
