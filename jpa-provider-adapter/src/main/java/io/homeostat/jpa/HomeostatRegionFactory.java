@@ -1,6 +1,8 @@
 package io.homeostat.jpa;
 
 import io.homeostat.Homeostat;
+import io.homeostat.runtime.threaded.EmbeddedNode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hibernate.boot.spi.SessionFactoryOptions;
 import org.hibernate.cache.cfg.spi.DomainDataRegionBuildingContext;
@@ -33,6 +35,24 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
     private transient Codec codec;
     private transient KeyCodec keyCodec;
     private transient ClusterClock clock;
+
+    /**
+     * Read-only diagnostics for consoles and health checks: a status snapshot (ring neighbours, replica groups with
+     * their members, epochs and serving state, event-loop counters) of every Homeostat node running in this JVM,
+     * keyed by {@code "<cluster name>/<node name>"}. Each snapshot is taken on the node's own thread; a node that does
+     * not answer within {@code timeoutMillis} is left out. Changes nothing; the map is empty when no factory runs.
+     */
+    public static Map<String, EmbeddedNode.Status> nodeStatus(long timeoutMillis) {
+        Map<String, EmbeddedNode.Status> out = new LinkedHashMap<>();
+        NodeRegistry.runningNodes().forEach((name, node) -> {
+            try {
+                out.put(name, node.status(timeoutMillis));
+            } catch (IllegalStateException e) {
+                // no answer in time (busy or stopping): left out, as documented
+            }
+        });
+        return out;
+    }
 
     /** Used by Hibernate. */
     public HomeostatRegionFactory() {

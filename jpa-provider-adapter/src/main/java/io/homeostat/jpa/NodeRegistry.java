@@ -344,6 +344,13 @@ final class NodeRegistry {
         }
     }
 
+    /** The nodes running in this JVM (this class loader), keyed by "cluster/node name", in start order. */
+    static synchronized Map<String, EmbeddedNode> runningNodes() {
+        Map<String, EmbeddedNode> all = new LinkedHashMap<>();
+        CLUSTERS.forEach((cluster, c) -> c.nodes.forEach((name, shared) -> all.put(cluster + "/" + name, shared.node)));
+        return all;
+    }
+
     /** Node names currently running in {@code clusterName} in this JVM (for tests and diagnostics). */
     static synchronized Set<String> runningNodes(String clusterName) {
         Cluster c = CLUSTERS.get(Objects.requireNonNull(clusterName));
