@@ -79,7 +79,8 @@ class PauseIT {
         long exitMillis = (System.nanoTime() - t0) / 1_000_000;
         assertThat(code).as(leaving.name + " exits within " + LEAVE_EXIT_BOUND_MILLIS + " ms of SIGTERM").isNotNull();
         assertThat(code).as("exit code after SIGTERM").isEqualTo(143);
-        assertThat(leaving.logText()).contains("leaving the cluster gracefully").containsPattern("left(: every replica position was handed over| without handing over)");
+        assertThat(leaving.logText()).contains("leaving the cluster gracefully")
+                .containsPattern("left(: every replica position was handed over| without handing over)");
         long healthyAfterLeave = cluster.awaitHealthy(RECOVERY_DEADLINE_MILLIS, "the four others after "
                 + leaving.name + " left");
         System.out.printf("[pause] SIGTERM %s: exited with %d after %d ms; the other four healthy %d ms later%n",
