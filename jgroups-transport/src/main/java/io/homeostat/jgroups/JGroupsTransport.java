@@ -371,10 +371,9 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             }
         }
         viewEndpoints = Set.copyOf(names);
-        // forget the routes of members that left the view: sending to a dead member makes JGroups' TCP transport try
-        // to connect on the one sender thread (sock_conn_timeout each time), which starved every other destination
-        // after a kill -9; a member that is alive but outside our view is learned again from its next frame
-        routes.keySet().retainAll(names);
+        if (routes.size() > MAX_ENDPOINT_ENTRIES) {
+            routes.keySet().retainAll(names);
+        }
         learned.removeIf(a -> !names.contains(a.endpoint()));
         recomputeKnown();
     }
