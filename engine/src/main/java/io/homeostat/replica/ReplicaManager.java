@@ -436,7 +436,9 @@ public final class ReplicaManager {
     }
 
     private void onPrepare(Environment env, Address from, ViewPrepare p) {
-        catchUp(env, p.base());
+        // a proposer's base view is chosen: a member still at an older epoch installs it first (it missed the
+        // ViewInstall); a node with no member state does not (a restarted node must not answer with a blank acceptor)
+        learnAndCatchUp(env, p.base());
         Member m = members.get(p.group());
         if (m == null) {
             return; // not a member: no vote; the proposer learns the view elsewhere
@@ -626,15 +628,6 @@ public final class ReplicaManager {
         }
     }
 
-    /**
-     * A proposer's base view is chosen: a member still at an older epoch installs it (it missed the ViewInstall) and
-     * can then take part in choosing the next one. A listed node with no member state does not: it may be a restarted
-     * node that promised or accepted something for the next view before it lost its state, and answering again with
-     * a blank acceptor could let two values be chosen.
-     */
-    private void catchUp(Environment env, GroupView base) {
-        learnAndCatchUp(env, base);
-    }
 
     private void learn(GroupView v) {
         if (v == null) {
