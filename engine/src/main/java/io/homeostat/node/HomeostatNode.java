@@ -27,6 +27,7 @@ public final class HomeostatNode implements Protocol {
     private final RingNode ring;
     private final ReplicaManager replicas;
     private final TransactionManager transactions;
+    private final PositionAdvisor positions;
     private Runnable onHandedOff;
 
     public HomeostatNode(RingId id, Address address, RingConfig ringConfig, ReplicaConfig replicaConfig,
@@ -35,6 +36,12 @@ public final class HomeostatNode implements Protocol {
         this.replicas = new ReplicaManager(replicaConfig, ring, storage);
         this.transactions = new TransactionManager(replicas, replicaConfig.opTimeoutMillis(),
                 replicaConfig.opMaxAttempts(), 4 * replicaConfig.checkIntervalMillis());
+        this.positions = new PositionAdvisor(replicas.placement(), ringConfig.successorListLength());
+    }
+
+    /** See {@link PositionAdvisor}: a node that joins by an offer should not advise others until it has joined. */
+    void joiningByOffer() {
+        positions.adviseWhileAlone(false);
     }
 
     public TransactionManager transactions() {
@@ -66,6 +73,8 @@ public final class HomeostatNode implements Protocol {
             if (!handedOff()) {
                 transactions.onMessage(env, from, m);
             }
+        } else if (message instanceof RingMessage.PositionProbe p) {
+            positions.onProbe(env, from, p, ring);
         } else if (message instanceof RingMessage) {
             ring.onMessage(env, from, message);
         }

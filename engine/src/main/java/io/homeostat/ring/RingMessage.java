@@ -66,4 +66,18 @@ public sealed interface RingMessage extends Message {
             successors = List.copyOf(successors);
         }
     }
+
+    /**
+     * A starting node asks where to join: "which ring position should I take?". Answered by {@link PositionOffer}. Not
+     * handled by the ring itself but by the node's composition root, which knows the replica placement.
+     */
+    record PositionProbe(long requestId) implements RingMessage {
+    }
+
+    /**
+     * The answer to a {@link PositionProbe}. {@code offer} is the proposed position, or null if the sender cannot
+     * offer one; {@code starting} says the sender is itself still choosing its position (so it has no ring to ask).
+     */
+    record PositionOffer(long requestId, RingId offer, boolean starting) implements RingMessage {
+    }
 }

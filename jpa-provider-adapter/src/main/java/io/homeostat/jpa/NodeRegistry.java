@@ -184,7 +184,6 @@ final class NodeRegistry {
 
     /** Starts the transport and the node; the caller holds the registry lock. */
     private static Shared start(Cluster cluster, Config config) {
-        RingId ringId = RingId.random(RANDOM);
         boolean othersInThisJvm = !cluster.nodes.isEmpty();
         JGroupsTransport jgroups = null;
         Transport transport;
@@ -211,7 +210,7 @@ final class NodeRegistry {
         boolean founder = config.founder().equals("auto") ? !othersVisible : Boolean.parseBoolean(config.founder());
         EmbeddedNode node;
         try {
-            EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, ringId, founder,
+            EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, null, founder,
                     config.replicationFactor(), config.groupsLog2(), clientOptions(config),
                     NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()));
             node = EmbeddedNode.start(transport, discovery, settings);
@@ -225,7 +224,7 @@ final class NodeRegistry {
         LOG.info(() -> "Homeostat L2 cache: started node " + address + " of cluster '" + config.clusterName() + "'"
                 + (founder ? " as the founder" : "") + (view == null ? " (local transport)"
                         : " (JGroups stack " + config.transportStack() + ", view " + view.viewEndpoints() + ")"));
-        return new Shared(config.clusterName(), config.nodeName(), config, node, ringId, founder, jgroups);
+        return new Shared(config.clusterName(), config.nodeName(), config, node, node.ringId(), founder, jgroups);
     }
 
     /**

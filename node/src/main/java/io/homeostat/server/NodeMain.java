@@ -4,7 +4,6 @@ import io.homeostat.ClientOptions;
 import io.homeostat.jgroups.JGroupsConfigException;
 import io.homeostat.jgroups.JGroupsOptions;
 import io.homeostat.jgroups.JGroupsTransport;
-import io.homeostat.ring.RingId;
 import io.homeostat.runtime.threaded.EmbeddedNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -183,7 +182,6 @@ public final class NodeMain {
                 .withFounder(c.founder())
                 .withReplication(c.replication())
                 .withGroupsLog2(c.groupsLog2())
-                .withRingId(RingId.ofKey(c.name().getBytes(StandardCharsets.UTF_8)))
                 .withClient(client);
         EmbeddedNode node = EmbeddedNode.start(wire, wire, s);
         HttpApi http;

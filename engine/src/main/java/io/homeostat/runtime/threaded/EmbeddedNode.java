@@ -2,6 +2,7 @@ package io.homeostat.runtime.threaded;
 
 import io.homeostat.ClientOptions;
 import io.homeostat.Homeostat;
+import io.homeostat.node.BootstrappingNode;
 import io.homeostat.node.HomeostatNode;
 import io.homeostat.replica.GroupView;
 import io.homeostat.replica.ReplicaConfig;
@@ -11,14 +12,14 @@ import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.Address;
 import io.homeostat.store.MemoryStorage;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One Homeostat node running in this JVM on its own event-loop thread, over any {@link Transport} (in-JVM or
@@ -35,7 +36,8 @@ public final class EmbeddedNode implements AutoCloseable {
      * How to run a node.
      *
      * @param address        this node's address on the transport
-     * @param ringId         its ring position, or null for a random one
+     * @param ringId         its ring position, or null (the default) to take the one a member proposes, which
+     *                       places replicas on distinct nodes
      * @param founder        create the first views of a new cluster (one node, on its first start only)
      * @param replication    replicas per key (odd: 3 or 5)
      * @param groupsLog2     2^groupsLog2 replica groups
@@ -52,7 +54,7 @@ public final class EmbeddedNode implements AutoCloseable {
             ReplicaConfig.defaults().withReplication(replication).withGroupsLog2(groupsLog2); // validates both
         }
 
-        /** Defaults: random ring position, not the founder, R=3, 256 groups, default client and node options. */
+        /** Defaults: a ring position proposed by the cluster, not the founder, R=3, 256 groups, default client and node options. */
         public static Settings of(Address address) {
             return new Settings(address, null, false, 3, 8, ClientOptions.defaults(), NodeOptions.defaults());
         }
@@ -111,15 +113,40 @@ public final class EmbeddedNode implements AutoCloseable {
         this.client = new ThreadedClient(node, protocol, options);
     }
 
-    /** Starts a node on {@code transport}; it joins the cluster that {@code discovery} points at in the background. */
+    /**
+     * Starts a node on {@code transport}; it joins the cluster that {@code discovery} points at in the background.
+     *
+     * <p>Without a fixed {@link Settings#ringId()}, the node first asks the members it can reach where to stand on the
+     * ring, so that replicas land on distinct nodes ({@link BootstrappingNode}); this call returns once the position
+     * is chosen: at once for the first node, after one round trip normally, and within
+     * {@link BootstrappingNode.Config#maxMillis()} at worst.
+     */
     public static EmbeddedNode start(Transport transport, Discovery discovery, Settings s) {
         ReplicaConfig rc = ReplicaConfig.defaults().withReplication(s.replication()).withGroupsLog2(s.groupsLog2())
                 .withFounder(s.founder());
-        RingId id = s.ringId() != null ? s.ringId() : RingId.random(new SplittableRandom(new SecureRandom().nextLong()));
-        HomeostatNode protocol = new HomeostatNode(id, s.address(), RingConfig.defaults(), rc, new MemoryStorage());
+        Function<RingId, HomeostatNode> factory =
+                id -> new HomeostatNode(id, s.address(), RingConfig.defaults(), rc, new MemoryStorage());
         ThreadedDriver driver = new ThreadedDriver(transport, discovery, s.node());
-        ThreadedNode node = driver.addNode(s.address(), protocol);
-        return new EmbeddedNode(driver, node, protocol, s.client());
+        if (s.ringId() != null) {
+            HomeostatNode protocol = factory.apply(s.ringId());
+            return new EmbeddedNode(driver, driver.addNode(s.address(), protocol), protocol, s.client());
+        }
+        BootstrappingNode.Config boot = BootstrappingNode.Config.defaults();
+        CompletableFuture<HomeostatNode> started = new CompletableFuture<>();
+        ThreadedNode node = driver.addNode(s.address(),
+                new BootstrappingNode(s.address(), boot, factory, started::complete));
+        long waitMillis = boot.maxMillis() + 10_000;
+        try {
+            return new EmbeddedNode(driver, node, started.get(waitMillis, TimeUnit.MILLISECONDS), s.client());
+        } catch (InterruptedException e) {
+            driver.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while node " + s.address() + " chose its ring position", e);
+        } catch (ExecutionException | TimeoutException e) {
+            driver.close();
+            throw new IllegalStateException("node " + s.address() + " did not choose its ring position within "
+                    + waitMillis + " ms: its event loop is blocked or failing (see the log)", e);
+        }
     }
 
     /** The data API, served through this node. */
@@ -129,6 +156,11 @@ public final class EmbeddedNode implements AutoCloseable {
 
     public Address address() {
         return node.self();
+    }
+
+    /** This node's ring position (fixed for the node's life). */
+    public RingId ringId() {
+        return protocol.ring().self().id();
     }
 
     /** A consistent snapshot taken on the node's thread; fails if the node does not answer within the timeout. */
@@ -176,7 +208,7 @@ public final class EmbeddedNode implements AutoCloseable {
      * @return true if every position was handed over in time
      */
     public boolean leave(long timeoutMillis) {
-        java.util.concurrent.CompletableFuture<Boolean> handedOff = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Boolean> handedOff = new CompletableFuture<>();
         node.execute(env -> protocol.leave(env, () -> handedOff.complete(true)));
         boolean done;
         try {

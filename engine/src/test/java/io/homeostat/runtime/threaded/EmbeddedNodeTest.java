@@ -62,6 +62,17 @@ class EmbeddedNodeTest {
         }
     }
 
+    /** Groups whose newest view, as some member reports it, has R distinct members. */
+    private int groupsOnDistinctNodes() {
+        java.util.Map<Integer, EmbeddedNode.GroupStatus> newest = new java.util.TreeMap<>();
+        for (EmbeddedNode node : nodes) {
+            for (EmbeddedNode.GroupStatus g : node.status(5_000).groups()) {
+                newest.merge(g.group(), g, (a, b) -> a.epoch() >= b.epoch() ? a : b);
+            }
+        }
+        return (int) newest.values().stream().filter(g -> g.members().stream().distinct().count() == 3).count();
+    }
+
     /** Positions the nodes hold in the views they installed; -1 while some node has no ring neighbours yet. */
     private int heldPositions() {
         int positions = 0;
@@ -94,6 +105,31 @@ class EmbeddedNodeTest {
             for (EmbeddedNode.GroupStatus g : node.status(5_000).groups()) {
                 assertThat(g.members()).doesNotContain(leaving.address().toString());
             }
+        }
+    }
+
+    /**
+     * Three nodes, R = 3: the nodes take positions proposed by the cluster, so each holds one replica of every group,
+     * and after any one of them crashes every key is still readable and writable on the other two (at random
+     * positions one node often holds two replicas of a group, and its crash leaves that group without a majority).
+     */
+    @Test
+    void withThreeNodesEveryKeyStaysWritableWhenOneCrashes() throws Exception {
+        startCluster(3);
+        // the founder creates every group on itself; the others then claim the slots the ring gives them
+        Await.until(Duration.ofSeconds(60), this::groupsOnDistinctNodes, n -> n == 8,
+                n -> n + " of 8 groups have their 3 replicas on 3 distinct nodes");
+        for (int k = 0; k < 40; k++) {
+            nodes.get(k % 3).client().put("k" + k, bytes("v" + k));
+        }
+        EmbeddedNode crashed = nodes.remove(2);
+        crashed.close();
+        for (int k = 0; k < 40; k++) {
+            byte[] expected = bytes("v" + k);
+            EmbeddedNode via = nodes.get(k % 2);
+            assertThat(via.client().get("k" + k)).as("k%d", k)
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(expected));
+            via.client().put("k" + k, bytes("w" + k));
         }
     }
 }
