@@ -105,12 +105,15 @@ final class Cluster implements AutoCloseable {
      */
     String unhealthy(List<NodeProcess> live) {
         Map<String, JsonNode> statuses = new HashMap<>();
+        Map<String, String> addresses = new HashMap<>();
         for (NodeProcess n : live) {
             JsonNode s = status(n);
             if (s == null) {
                 return n.name + " does not answer /status";
             }
-            statuses.put(n.name, s);
+            // keyed by transport address, which group views list (a node's address changes with every start)
+            statuses.put(s.get("address").asText(), s);
+            addresses.put(n.name, s.get("address").asText());
         }
         // group -> node -> (epoch, serving, members)
         Map<Integer, Map<String, JsonNode>> views = new HashMap<>();
@@ -170,7 +173,7 @@ final class Cluster implements AutoCloseable {
             });
         }
         for (NodeProcess n : live) {
-            if (!holding.contains(n.name)) {
+            if (!holding.contains(addresses.get(n.name))) {
                 return n.name + " holds no replica of any group's newest view yet";
             }
         }
@@ -212,6 +215,7 @@ final class Cluster implements AutoCloseable {
     /** Null if the live nodes' first successors form one cycle through all of them, else why not. */
     String notOneRing(List<NodeProcess> live) {
         Map<String, String> succ = new HashMap<>();
+        String start = null;
         for (NodeProcess n : live) {
             JsonNode s = status(n);
             if (s == null) {
@@ -221,9 +225,11 @@ final class Cluster implements AutoCloseable {
             if (list.isEmpty()) {
                 return n.name + " has no successor";
             }
-            succ.put(n.name, list.get(0).asText());
+            succ.put(s.get("address").asText(), list.get(0).asText());
+            if (start == null) {
+                start = s.get("address").asText();
+            }
         }
-        String start = live.get(0).name;
         Set<String> seen = new HashSet<>();
         String at = start;
         for (int i = 0; i < live.size(); i++) {

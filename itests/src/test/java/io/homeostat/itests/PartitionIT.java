@@ -184,9 +184,10 @@ class PartitionIT {
                 + "(%d ms after one ring); %s%n", oneRing, healthyAfterHeal, healthy, summary);
     }
 
+    /** The nodes' transport addresses (which change with every start), as group views and fault injection name them. */
     private static Set<String> names(List<NodeProcess> nodes) {
         Set<String> out = new java.util.LinkedHashSet<>();
-        nodes.forEach(n -> out.add(n.name));
+        nodes.forEach(n -> out.add(Cluster.status(n).get("address").asText()));
         return out;
     }
 }

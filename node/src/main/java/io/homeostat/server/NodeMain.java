@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -124,7 +126,8 @@ public final class NodeMain {
     static JGroupsOptions jgroupsOptions(NodeConfig c) throws IOException {
         JGroupsOptions.Builder b = JGroupsOptions.builder()
                 .clusterName(c.cluster())
-                .nodeName(c.name())
+                // a fresh address per start: replicas must never mistake a restarted, empty node for its former self
+                .nodeName(c.name() + "-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt()))
                 .stack(isLoopback(c.bind()) ? "loopback" : tcpStackFile().toString())
                 .bindAddress(c.bind())
                 .bindPort(c.port())
