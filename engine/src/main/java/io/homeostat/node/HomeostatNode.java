@@ -7,7 +7,6 @@ import io.homeostat.replica.TransactionManager;
 import io.homeostat.replica.TxnMessage;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
-import io.homeostat.ring.RingListener;
 import io.homeostat.ring.RingMessage;
 import io.homeostat.ring.RingNode;
 import io.homeostat.runtime.Address;
@@ -28,12 +27,14 @@ public final class HomeostatNode implements Protocol {
     private final ReplicaManager replicas;
     private final TransactionManager transactions;
     private final PositionAdvisor positions;
+    private final ActionLog actions = new ActionLog();
     private Runnable onHandedOff;
 
     public HomeostatNode(RingId id, Address address, RingConfig ringConfig, ReplicaConfig replicaConfig,
             Storage storage) {
-        this.ring = new RingNode(id, address, ringConfig, RingListener.NONE);
+        this.ring = new RingNode(id, address, ringConfig, actions);
         this.replicas = new ReplicaManager(replicaConfig, ring, storage);
+        replicas.setActionListener(actions);
         this.transactions = new TransactionManager(replicas, replicaConfig.opTimeoutMillis(),
                 replicaConfig.opMaxAttempts(), 4 * replicaConfig.checkIntervalMillis());
         this.positions = new PositionAdvisor(replicas.placement(), ringConfig.successorListLength());
@@ -42,6 +43,11 @@ public final class HomeostatNode implements Protocol {
     /** See {@link PositionAdvisor}: a node that joins by an offer should not advise others until it has joined. */
     void joiningByOffer() {
         positions.adviseWhileAlone(false);
+    }
+
+    /** What the self-management loops did lately; read it on the event loop. */
+    public ActionLog actions() {
+        return actions;
     }
 
     public TransactionManager transactions() {
@@ -58,6 +64,7 @@ public final class HomeostatNode implements Protocol {
 
     @Override
     public void start(Environment env) {
+        actions.tick(env.nowMillis());
         ring.start(env);
         replicas.start(env);
         transactions.start(env);
@@ -65,6 +72,7 @@ public final class HomeostatNode implements Protocol {
 
     @Override
     public void onMessage(Environment env, Address from, Message message) {
+        actions.tick(env.nowMillis());
         if (message instanceof ReplicaMessage m) {
             if (!handedOff()) {
                 replicas.onMessage(env, from, m);
@@ -82,6 +90,7 @@ public final class HomeostatNode implements Protocol {
 
     @Override
     public void onTimer(Environment env, Object tag) {
+        actions.tick(env.nowMillis());
         if (tag instanceof ReplicaManager.ReplicaTick t) {
             if (!handedOff()) {
                 replicas.onTimer(env, t);
@@ -117,6 +126,7 @@ public final class HomeostatNode implements Protocol {
      * node's event loop once it is a member of no group; the node may then stop.
      */
     public void leave(Environment env, Runnable onHandedOff) {
+        actions.tick(env.nowMillis());
         this.onHandedOff = onHandedOff;
         ring.leave(env);
     }

@@ -18,6 +18,7 @@ import io.homeostat.replica.ReplicaMessage.WriteRequest;
 import io.homeostat.ring.LookupCallback;
 import io.homeostat.ring.NodeRef;
 import io.homeostat.ring.RingId;
+import io.homeostat.ring.RingListener;
 import io.homeostat.ring.RingNode;
 import io.homeostat.runtime.Address;
 import io.homeostat.runtime.Environment;
@@ -141,6 +142,9 @@ public final class ReplicaManager {
     /** The transaction layer on the same node, told about transactions whose locks arrive by state transfer. */
     private TransactionManager transactions;
 
+    /** Told about claims, repairs and handoffs (the console's action log); never null. */
+    private RingListener actionListener = RingListener.NONE;
+
     public ReplicaManager(ReplicaConfig config, RingNode ring, Storage storage) {
         this.config = config;
         this.placement = config.placement();
@@ -151,6 +155,11 @@ public final class ReplicaManager {
 
     public Placement placement() {
         return placement;
+    }
+
+    /** Where to report the ownership loop's actions (loops "claim", "repair", "handoff"). */
+    public void setActionListener(RingListener listener) {
+        this.actionListener = listener == null ? RingListener.NONE : listener;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -414,6 +423,8 @@ public final class ReplicaManager {
     }
 
     private void propose(Environment env, GroupView base, int index) {
+        actionListener.onAction("claim", "group " + base.group() + ": proposing replica " + index + " here (epoch "
+                + (base.epoch() + 1) + ", was " + base.member(index) + ")");
         proposeValue(env, base, base.with(index, self));
     }
 
@@ -558,6 +569,8 @@ public final class ReplicaManager {
         }
         if (!inView) {
             if (m != null) {
+                actionListener.onAction("handoff", "group " + g + " epoch " + view.epoch() + ": handed over, "
+                        + "now held by " + view.members());
                 members.remove(g);
                 if (!m.recovering && !m.activeIndices.isEmpty()) {
                     // keep the frozen data a while: the new member may need it if another replica fails meanwhile
@@ -604,6 +617,8 @@ public final class ReplicaManager {
             m.recovering = false;
             return;
         }
+        actionListener.onAction("repair", "group " + g + " epoch " + view.epoch() + ": replica " + mine
+                + " here, copying its data from the other replicas");
         // still recovering the same positions through a view change that did not touch them: what was merged so far,
         // and whom our positions came from, stay valid (as within one view, a later write is on a majority that the
         // merged sources need not include); only the pulls start again, for the new epoch
@@ -745,6 +760,10 @@ public final class ReplicaManager {
      */
     private void checkRecovered(Member m, GroupView v) {
         if (m.covered.size() >= v.majority()) {
+            if (m.recovering) {
+                actionListener.onAction("repair", "group " + v.group() + " epoch " + v.epoch()
+                        + ": data complete, serving");
+            }
             m.recovering = false;
             m.beforeGap = null;
             m.activeIndices.addAll(indicesOf(v, self));

@@ -1,16 +1,13 @@
 package io.homeostat.wiki;
 
 import io.homeostat.jpa.HomeostatRegionFactory;
+import io.homeostat.node.ActionLog;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.threaded.EmbeddedNode;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +18,8 @@ import org.hibernate.stat.Statistics;
 /**
  * Samples this node once a second for the console: the cache node's status (read-only, through
  * {@link HomeostatRegionFactory#nodeStatus}), Hibernate's second-level cache statistics, and the request and message
- * rates. The engine does not publish its self-management actions, so the watcher derives events from what changes
- * between two samples: ring neighbours (stabilization), replica group views and their epochs (repair and handoff
- * after joins, leaves and failures), and groups starting or stopping to serve.
+ * rates, and the engine's log of recent self-management actions (stabilize, suspect, join, merge, claim, repair,
+ * handoff) as console events.
  */
 final class StatusWatcher implements AutoCloseable {
 
@@ -39,9 +35,6 @@ final class StatusWatcher implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Deque<Map<String, Object>> events = new ArrayDeque<>();
-
-    private EmbeddedNode.Status previous;
     private long previousNanos;
     private long previousRequests;
     private long previousMessages;
@@ -73,10 +66,6 @@ final class StatusWatcher implements AutoCloseable {
             double requestRate = seconds > 0 ? (requests - previousRequests) / seconds : 0;
             double messageRate = seconds > 0 && messages >= previousMessages ? (messages - previousMessages) / seconds
                     : 0;
-            if (s != null) {
-                recordChanges(previous, s);
-                previous = s;
-            }
             previousNanos = now;
             previousRequests = requests;
             previousMessages = messages;
@@ -132,9 +121,7 @@ final class StatusWatcher implements AutoCloseable {
         out.put("requestsPerSecond", round(requestRate));
         out.put("messagesPerSecond", round(messageRate));
         out.put("l2", l2Now());
-        synchronized (events) {
-            out.put("events", new ArrayList<>(events));
-        }
+        out.put("events", s == null ? List.of() : events(s, System.currentTimeMillis()));
         return out;
     }
 
@@ -155,67 +142,24 @@ final class StatusWatcher implements AutoCloseable {
         return Math.round(d * 100) / 100.0;
     }
 
-    private void recordChanges(EmbeddedNode.Status before, EmbeddedNode.Status after) {
-        if (before == null) {
-            event("start", "on the ring at " + after.ringId().substring(0, 8) + ", member of " + after.groups().size()
-                    + " replica groups");
-            return;
+    /**
+     * The engine's recent self-management actions as console events, newest first: each action's time on the node's
+     * monotonic clock is turned into wall time through the sample's own clock reading.
+     */
+    private List<Map<String, Object>> events(EmbeddedNode.Status s, long sampledAtMillis) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<ActionLog.Action> actions = s.recentActions();
+        for (int i = actions.size() - 1; i >= 0 && out.size() < MAX_EVENTS; i--) {
+            ActionLog.Action a = actions.get(i);
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("time", sampledAtMillis - (s.nowMillis() - a.atMillis()));
+            e.put("node", node.name());
+            e.put("kind", a.loop());
+            e.put("text", a.times() == 1 ? a.detail() : a.detail() + " (and " + (a.times() - 1) + " more like it)");
+            e.put("times", a.times());
+            out.add(e);
         }
-        if (!Objects.equals(before.predecessor(), after.predecessor())) {
-            event("stabilize", "predecessor " + before.predecessor() + " → " + after.predecessor());
-        }
-        String s0 = before.successors().isEmpty() ? null : before.successors().get(0);
-        String s1 = after.successors().isEmpty() ? null : after.successors().get(0);
-        if (!Objects.equals(s0, s1)) {
-            event("stabilize", "successor " + s0 + " → " + s1);
-        }
-        Map<Integer, EmbeddedNode.GroupStatus> old = new HashMap<>();
-        before.groups().forEach(g -> old.put(g.group(), g));
-        int changed = 0;
-        int joined = 0;
-        int nowServing = 0;
-        int stopped = 0;
-        String example = null;
-        for (EmbeddedNode.GroupStatus g : after.groups()) {
-            EmbeddedNode.GroupStatus o = old.remove(g.group());
-            if (o == null) {
-                joined++;
-                example = example == null ? "g" + g.group() + " epoch " + g.epoch() + " " + g.members() : example;
-            } else if (o.epoch() != g.epoch()) {
-                changed++;
-                example = example == null ? "g" + g.group() + " epoch " + o.epoch() + "→" + g.epoch() + " "
-                        + g.members() : example;
-            }
-            if (o != null && !o.serving() && g.serving()) {
-                nowServing++;
-            } else if (o != null && o.serving() && !g.serving()) {
-                stopped++;
-            }
-        }
-        int left = old.size();
-        if (changed + joined + left > 0) {
-            String kind = left > 0 && joined == 0 ? "handoff" : "repair";
-            event(kind, "view change: " + changed + " groups to a new epoch, " + joined + " joined, " + left
-                    + " handed off" + (example == null ? "" : "; e.g. " + example));
-        }
-        if (nowServing + stopped > 0) {
-            event("serving", nowServing + " groups started serving, " + stopped + " stopped");
-        }
-    }
-
-    private void event(String kind, String text) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("time", System.currentTimeMillis());
-        e.put("node", node.name());
-        e.put("kind", kind);
-        e.put("text", text);
-        synchronized (events) {
-            events.addFirst(e);
-            while (events.size() > MAX_EVENTS) {
-                events.removeLast();
-            }
-        }
-        LOG.info(() -> "console event [" + kind + "] " + text);
+        return out;
     }
 
     @Override

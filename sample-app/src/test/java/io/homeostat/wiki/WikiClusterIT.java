@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.openqa.selenium.By;
@@ -90,9 +89,6 @@ class WikiClusterIT {
     }
 
     @Test
-    @Disabled("Open, issue 6: with 3 nodes at random ring positions, the killed node often holds 2 of some group's 3 "
-            + "replica positions, so the edit after the kill cannot commit (unavailable by design) and the test fails "
-            + "in about a third of runs. It passed 4 of 5 runs so far. Remove this line to run it.")
     void wikiAcrossThreeNodesWithAFailure() throws Exception {
         String n1 = cluster.url(1);
         String n2 = cluster.url(2);

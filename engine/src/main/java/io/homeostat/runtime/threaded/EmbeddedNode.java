@@ -2,6 +2,7 @@ package io.homeostat.runtime.threaded;
 
 import io.homeostat.ClientOptions;
 import io.homeostat.Homeostat;
+import io.homeostat.node.ActionLog;
 import io.homeostat.node.BootstrappingNode;
 import io.homeostat.node.HomeostatNode;
 import io.homeostat.replica.GroupView;
@@ -88,16 +89,19 @@ public final class EmbeddedNode implements AutoCloseable {
     }
 
     /**
-     * A snapshot of the node for operators: its ring neighbours, the replica groups it holds, and its event loop's
-     * counters.
+     * A snapshot of the node for operators: its ring neighbours, the replica groups it holds, its event loop's
+     * counters, and the recent actions of its self-management loops (oldest first, at most
+     * {@link ActionLog#MAX_ACTIONS}; {@code atMillis} on the node's monotonic clock, compare with {@code nowMillis}).
      */
     public record Status(String address, String ringId, String predecessor, List<String> successors,
             List<GroupStatus> groups, int activeTransactions, List<String> locks, long handledMessages,
-            long droppedMessages, long handlerFailures, int queuedInboxMessages) {
+            long droppedMessages, long handlerFailures, int queuedInboxMessages, long nowMillis,
+            List<ActionLog.Action> recentActions) {
         public Status {
             successors = List.copyOf(successors);
             groups = List.copyOf(groups);
             locks = List.copyOf(locks);
+            recentActions = List.copyOf(recentActions);
         }
     }
 
@@ -197,7 +201,8 @@ public final class EmbeddedNode implements AutoCloseable {
         return new Status(node.self().toString(), protocol.ring().self().id().toString(),
                 pred == null ? null : pred.address().toString(), succ, groups,
                 protocol.transactions().activeTransactions(), protocol.transactions().describeLocks(),
-                node.handledMessages(), node.droppedMessages(), node.handlerFailures(), node.queuedInboxMessages());
+                node.handledMessages(), node.droppedMessages(), node.handlerFailures(), node.queuedInboxMessages(),
+                node.nowMillis(), protocol.actions().recent());
     }
 
     /**

@@ -54,11 +54,20 @@ class EmbeddedNodeTest {
         // nodes (the ownership loop settles within a few periods)
         Await.until(Duration.ofSeconds(30), this::heldPositions, held -> held == 8 * 3,
                 held -> held + " positions held, or a node without ring neighbours");
+        Await.until(Duration.ofSeconds(60), this::groupsOnDistinctNodes, n -> n == 8,
+                n -> n + " of 8 groups have their 3 replicas on 3 distinct nodes");
         for (EmbeddedNode node : nodes) {
             EmbeddedNode.Status s = node.status(5_000);
             assertThat(s.address()).isEqualTo(node.address().toString());
             assertThat(s.handlerFailures()).isZero();
             assertThat(s.groups()).allSatisfy(g -> assertThat(g.serving()).isTrue());
+            assertThat(s.recentActions()).as("the action log of %s", s.address()).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.atMillis()).isBetween(0L, s.nowMillis()));
+        }
+        // the founder created every group; each other node claimed slots and copied their data
+        for (EmbeddedNode node : nodes.subList(1, nodes.size())) {
+            assertThat(node.status(5_000).recentActions()).extracting(a -> a.loop())
+                    .contains("join", "claim", "repair");
         }
     }
 
@@ -122,6 +131,7 @@ class EmbeddedNodeTest {
         for (int k = 0; k < 40; k++) {
             nodes.get(k % 3).client().put("k" + k, bytes("v" + k));
         }
+        long[] before = {nodes.get(0).status(5_000).nowMillis(), nodes.get(1).status(5_000).nowMillis()};
         EmbeddedNode crashed = nodes.remove(2);
         crashed.close();
         for (int k = 0; k < 40; k++) {
@@ -131,5 +141,19 @@ class EmbeddedNodeTest {
                     .hasValueSatisfying(v -> assertThat(v).isEqualTo(expected));
             via.client().put("k" + k, bytes("w" + k));
         }
+            // the survivors notice and repair: one of them suspects the crashed node and claims its replicas
+        Await.until(Duration.ofSeconds(60), () -> {
+            boolean suspected = false;
+            boolean claimed = false;
+            for (int n = 0; n < 2; n++) {
+                for (io.homeostat.node.ActionLog.Action a : nodes.get(n).status(5_000).recentActions()) {
+                    if (a.atMillis() >= before[n]) {
+                        suspected |= a.loop().equals("suspect") && a.detail().contains(crashed.address().toString());
+                        claimed |= a.loop().equals("claim") && a.detail().contains(crashed.address().toString());
+                    }
+                }
+            }
+            return suspected && claimed;
+        }, "a survivor to log the suspicion of " + crashed.address() + " and a claim of its replicas");
     }
 }
