@@ -50,11 +50,14 @@ final class Cluster implements AutoCloseable {
         for (int i = 1; i < nodes.size(); i++) {
             nodes.get(i).start(joinList, OP_TIMEOUT_MILLIS);
         }
-        awaitHealthy(START_DEADLINE_MILLIS, "the cluster to start");
+        awaitBalanced(START_DEADLINE_MILLIS, "the cluster to start with every group's replicas on distinct nodes");
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** Restarts a stopped node: it joins (never founds again) under the same name, so the same ring position. */
+    /**
+     * Restarts a stopped node: it joins (never founds again) under the same name, with a fresh transport address and
+     * the ring position a member proposes: to the others it is a new node.
+     */
     void restart(NodeProcess n) throws IOException {
         n.start(joinList, OP_TIMEOUT_MILLIS);
     }
@@ -104,6 +107,11 @@ final class Cluster implements AutoCloseable {
      * reports serving that view; and every live node is a replica in some group's newest view.
      */
     String unhealthy(List<NodeProcess> live) {
+        return unhealthy(live, false);
+    }
+
+    /** As {@link #unhealthy(List)}; with {@code distinctReplicas}, also no node may hold two replicas of a group. */
+    String unhealthy(List<NodeProcess> live, boolean distinctReplicas) {
         Map<String, JsonNode> statuses = new HashMap<>();
         Map<String, String> addresses = new HashMap<>();
         for (NodeProcess n : live) {
@@ -137,6 +145,11 @@ final class Cluster implements AutoCloseable {
                 why = "no live node holds group " + g;
             } else if (newest.get("members").size() != REPLICATION) {
                 why = "group " + g + " has " + newest.get("members").size() + " replicas";
+            } else if (distinctReplicas && distinct(newest.get("members")) != REPLICATION) {
+                // positions are chosen so replicas land on distinct nodes; until the claims settle, one node may
+                // still hold two replicas of a group, and its crash would take that group's majority
+                why = "group " + g + " epoch " + newest.get("epoch") + " has two replicas on one node: "
+                        + newest.get("members");
             } else {
                 for (JsonNode m : newest.get("members")) {
                     JsonNode held = byNode.get(m.asText());
@@ -180,12 +193,28 @@ final class Cluster implements AutoCloseable {
         return null;
     }
 
+    private static long distinct(JsonNode members) {
+        Set<String> seen = new HashSet<>();
+        members.forEach(m -> seen.add(m.asText()));
+        return seen.size();
+    }
+
     /** Polls until healthy; returns the milliseconds waited, or fails naming what was still wrong. */
     long awaitHealthy(long deadlineMillis, String what) throws InterruptedException {
+        return awaitHealthy(deadlineMillis, what, false);
+    }
+
+    /** As {@link #awaitHealthy(long, String)}, and every group's replicas on distinct nodes. */
+    long awaitBalanced(long deadlineMillis, String what) throws InterruptedException {
+        return awaitHealthy(deadlineMillis, what, true);
+    }
+
+    private long awaitHealthy(long deadlineMillis, String what, boolean distinctReplicas)
+            throws InterruptedException {
         long t0 = System.nanoTime();
         long end = t0 + deadlineMillis * 1_000_000;
         String why;
-        while ((why = unhealthy(live())) != null) {
+        while ((why = unhealthy(live(), distinctReplicas)) != null) {
             if (System.nanoTime() > end) {
                 throw new AssertionError("timed out after " + deadlineMillis + " ms waiting for " + what + ": " + why
                         + "; every live node's /status is in " + dumpStatuses("unhealthy"));
