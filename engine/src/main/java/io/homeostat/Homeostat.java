@@ -18,6 +18,17 @@ public interface Homeostat {
     /** The value of {@code key}, or empty if it has none. */
     Optional<byte[]> get(byte[] key);
 
+    /**
+     * The value of {@code key}, like {@link #get(byte[])} and as linearizable, but possibly answered from this node's
+     * near cache without a network round trip. The first read of a key asks its replicas for the value and for read
+     * leases; while the leases last (about {@code leaseMillis}, 2 s by default) later reads on this node are local,
+     * and every write to the key, from any node, revokes them before it completes. Assumes the nodes' clocks run at
+     * about the same rate (within 10%); they need not agree on the time.
+     */
+    default Optional<byte[]> getNear(byte[] key) {
+        return get(key);
+    }
+
     void put(byte[] key, byte[] value);
 
     void delete(byte[] key);
@@ -46,6 +57,10 @@ public interface Homeostat {
 
     default Optional<byte[]> get(String key) {
         return get(utf8(key));
+    }
+
+    default Optional<byte[]> getNear(String key) {
+        return getNear(utf8(key));
     }
 
     default void put(String key, byte[] value) {

@@ -13,11 +13,16 @@ package io.homeostat.replica;
  * @param pullBatchItems          items per state-transfer message
  * @param opTimeoutMillis         one attempt of a quorum phase waits this long for a majority
  * @param opMaxAttempts           attempts of an operation (with a fresh view each time) before it fails
+ * @param leaseMillis             read leases for near caches: how long a replica promises to revoke before a write
+ *                                changes a key; a node that newly joins a group waits this long before it acknowledges
+ *                                writes (it cannot know the leases its predecessor granted)
+ * @param maxLeasesPerGroup       leases one replica tracks per group; requests beyond are refused (read remotely)
+ * @param maxNearEntries          entries of this node's near cache
  * @param plantedBugForTest       a deliberate bug for the checker self-tests; {@link PlantedBug#NONE} except in tests
  */
 public record ReplicaConfig(int replication, int groupsLog2, boolean founder, long checkIntervalMillis,
         long proposalTimeoutMillis, int maxConcurrentProposals, int pullBatchItems, long opTimeoutMillis,
-        int opMaxAttempts, PlantedBug plantedBugForTest) {
+        int opMaxAttempts, long leaseMillis, int maxLeasesPerGroup, int maxNearEntries, PlantedBug plantedBugForTest) {
 
     /** Bugs the checker self-tests plant on purpose, to show the checkers can fail. Never set outside tests. */
     public enum PlantedBug {
@@ -27,7 +32,9 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         /** Participants vote prepared without checking the tag a transaction read. */
         SKIP_VERSION_VALIDATION,
         /** An item counts as prepared with one prepared replica instead of a majority. */
-        MINORITY_COMMIT
+        MINORITY_COMMIT,
+        /** Replicas change a key without revoking the read leases on it (near caches serve stale values). */
+        SKIP_LEASE_REVOCATION
     }
 
     public ReplicaConfig {
@@ -38,11 +45,15 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         require(pullBatchItems >= 1 && pullBatchItems <= 65_536, "pullBatchItems in 1..65536");
         require(opTimeoutMillis > 0, "opTimeoutMillis must be > 0");
         require(opMaxAttempts >= 1 && opMaxAttempts <= 32, "opMaxAttempts in 1..32");
+        require(leaseMillis >= 10 && leaseMillis <= 60_000, "leaseMillis in 10..60000");
+        require(maxLeasesPerGroup >= 1 && maxLeasesPerGroup <= 1 << 24, "maxLeasesPerGroup in 1..2^24");
+        require(maxNearEntries >= 0 && maxNearEntries <= 1 << 24, "maxNearEntries in 0..2^24");
         require(plantedBugForTest != null, "plantedBugForTest must not be null (use NONE)");
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, PlantedBug.NONE);
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, 2_000, 65_536, 65_536,
+                PlantedBug.NONE);
     }
 
     public ReplicaConfig withFounder(boolean f) {
@@ -68,7 +79,7 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
 
     private ReplicaConfig copy(int r, int log2, boolean f, PlantedBug bug) {
         return new ReplicaConfig(r, log2, f, checkIntervalMillis, proposalTimeoutMillis, maxConcurrentProposals,
-                pullBatchItems, opTimeoutMillis, opMaxAttempts, bug);
+                pullBatchItems, opTimeoutMillis, opMaxAttempts, leaseMillis, maxLeasesPerGroup, maxNearEntries, bug);
     }
 
     public Placement placement() {

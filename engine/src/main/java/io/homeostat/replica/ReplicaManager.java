@@ -4,7 +4,11 @@ import io.homeostat.replica.ReplicaMessage.NotServing;
 import io.homeostat.replica.ReplicaMessage.PullReply;
 import io.homeostat.replica.ReplicaMessage.PullRequest;
 import io.homeostat.replica.ReplicaMessage.ReadReply;
+import io.homeostat.replica.ReplicaMessage.LeaseReply;
+import io.homeostat.replica.ReplicaMessage.LeaseRequest;
 import io.homeostat.replica.ReplicaMessage.ReadRequest;
+import io.homeostat.replica.ReplicaMessage.Revoke;
+import io.homeostat.replica.ReplicaMessage.RevokeAck;
 import io.homeostat.replica.ReplicaMessage.ViewAccept;
 import io.homeostat.replica.ReplicaMessage.ViewAccepted;
 import io.homeostat.replica.ReplicaMessage.ViewInfo;
@@ -70,6 +74,14 @@ public final class ReplicaManager {
     record CheckTick() implements ReplicaTick {
     }
 
+    /** A write parked on a key's read leases looks again (the leases have expired by then if unanswered). */
+    record LeaseCheck(int group, Key key) implements ReplicaTick {
+    }
+
+    /** A near-cache lease request got no majority in time: read the ordinary way. */
+    record LeaseTimeout(long opId) implements ReplicaTick {
+    }
+
     record OpTimeout(long opId, int attempt) implements ReplicaTick {
     }
 
@@ -131,6 +143,9 @@ public final class ReplicaManager {
     private final Map<Integer, GroupView> known = new HashMap<>();
     private final Map<Integer, Proposal> proposals = new HashMap<>();
     private final Map<Long, Op> ops = new HashMap<>();
+    /** Near-cache lease requests in flight. */
+    private final Map<Long, LeaseOp> leaseOps = new HashMap<>();
+    private final NearCache near;
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
     /** The highest view-change ballot seen per group. */
@@ -151,6 +166,7 @@ public final class ReplicaManager {
         this.ring = ring;
         this.storage = storage;
         this.self = ring.self();
+        this.near = new NearCache(config.maxNearEntries());
     }
 
     public Placement placement() {
@@ -169,7 +185,7 @@ public final class ReplicaManager {
         if (config.founder()) {
             for (int g = 0; g < placement.groups(); g++) {
                 GroupView v = GroupView.founding(g, placement.replication(), self);
-                Member m = new Member(new ViewAcceptor(v));
+                Member m = new Member(new ViewAcceptor(v), config.maxLeasesPerGroup());
                 m.activeIndices.addAll(indicesOf(v, self));
                 members.put(g, m);
                 known.put(g, v);
@@ -179,7 +195,17 @@ public final class ReplicaManager {
     }
 
     public void onTimer(Environment env, ReplicaTick tick) {
-        if (tick instanceof CheckTick) {
+        if (tick instanceof LeaseCheck c) {
+            Member m = members.get(c.group());
+            if (m != null) {
+                runAll(m.leases.release(c.key(), env.nowMillis()));
+            }
+        } else if (tick instanceof LeaseTimeout t) {
+            LeaseOp op = leaseOps.remove(t.opId());
+            if (op != null) {
+                read(env, op.key, op.callback);
+            }
+        } else if (tick instanceof CheckTick) {
             claimOwnedSlots(env);
             env.setTimer(config.checkIntervalMillis(), tick);
         } else if (tick instanceof OpTimeout t) {
@@ -252,6 +278,19 @@ public final class ReplicaManager {
             onPullRequest(env, from, p);
         } else if (m instanceof PullReply p) {
             onPullReply(env, from, p);
+        } else if (m instanceof LeaseRequest l) {
+            onLeaseRequest(env, from, l);
+        } else if (m instanceof LeaseReply l) {
+            onLeaseReply(env, from, l);
+        } else if (m instanceof Revoke r) {
+            near.remove(r.key()); // before the answer: the replica may let the key change once it has it
+            taintLeaseOps(r.key());
+            env.send(from, new RevokeAck(r.group(), r.key()));
+        } else if (m instanceof RevokeAck a) {
+            Member member = members.get(a.group());
+            if (member != null) {
+                runAll(member.leases.revoked(a.key(), from, env.nowMillis()));
+            }
         }
     }
 
@@ -585,7 +624,9 @@ public final class ReplicaManager {
         Set<Integer> mine = indicesOf(view, self);
         if (m == null) {
             retired.remove(g); // re-added: what we kept is only a starting point
-            m = new Member(new ViewAcceptor(view));
+            m = new Member(new ViewAcceptor(view), config.maxLeasesPerGroup());
+            // the member we replace may have granted read leases we know nothing of: they end within leaseMillis
+            m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
             members.put(g, m);
         } else {
             GroupView before = m.acceptor.installed();
@@ -935,8 +976,160 @@ public final class ReplicaManager {
             env.send(from, new NotServing(w.requestId(), w.group(), bestView(w.group())));
             return;
         }
+        Item current = storage.get(w.group(), w.item().key());
+        boolean changes = current == null || w.item().tag().isAfter(current.tag());
+        if (changes && holdWrite(env, m, w.group(), w.item().key(), () -> onWrite(env, from, w))) {
+            return;
+        }
         storage.putIfNewer(w.group(), w.item());
         env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch()));
+    }
+
+    // ------------------------------------------------------------------ read leases (replica side)
+
+    /**
+     * Before a write changes {@code key} on member {@code m}: if read leases on the key may still be held elsewhere
+     * (or {@code m} is new in the group), parks {@code resume}, tells the holders to drop the key, and returns true;
+     * {@code resume} runs (on this event loop) once every holder answered or every lease expired. Returns false if the
+     * write may go on at once. Transactions call it before a participant votes on a write.
+     */
+    boolean holdWrite(Environment env, Member m, int group, Key key, Runnable resume) {
+        if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
+            return false; // planted bug: change leased keys without telling the holders
+        }
+        LeaseTable.Hold hold = m.leases.hold(key, env.nowMillis(), resume);
+        if (hold == null) {
+            return false;
+        }
+        env.setTimer(Math.max(1, hold.recheckAtMillis() - env.nowMillis() + 1), new LeaseCheck(group, key));
+        boolean selfHolds = false;
+        for (Address holder : hold.revokeFrom()) {
+            if (holder.equals(self.address())) {
+                selfHolds = true;
+            } else {
+                env.send(holder, new Revoke(group, key));
+            }
+        }
+        if (selfHolds) {
+            // our own near cache: drop the entry here and now (this may let the parked write run at once)
+            near.remove(key);
+            taintLeaseOps(key);
+            runAll(m.leases.revoked(key, self.address(), env.nowMillis()));
+        }
+        return true;
+    }
+
+    private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
+        Member m = servingMember(r.group(), r.epoch());
+        if (m == null) {
+            env.send(from, new NotServing(r.requestId(), r.group(), bestView(r.group())));
+            return;
+        }
+        Item i = storage.get(r.group(), r.key());
+        boolean granted = !m.locks.writeLocked(r.key())
+                && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
+        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
+                i == null ? null : i.value(), granted));
+    }
+
+    private static void runAll(List<Runnable> writes) {
+        for (Runnable w : writes) {
+            w.run();
+        }
+    }
+
+    // ------------------------------------------------------------------ near cache (holder side)
+
+    /** Mirrors this node's near cache to the runtime (which may serve valid entries without the event loop). */
+    public void setNearCacheListener(NearCacheListener listener) {
+        near.setListener(listener);
+    }
+
+    /** Entries in this node's near cache. */
+    public int nearCacheSize() {
+        return near.size();
+    }
+
+    /**
+     * A linearizable read that may be answered from this node's near cache. On a miss it asks every replica of the
+     * key's group for the value and a read lease; if a majority grants it with one tag and no revocation of the key
+     * arrived meanwhile, the value is cached until shortly before the leases end, and every later write to the key
+     * revokes it first (see {@link LeaseTable}). Otherwise it reads the ordinary way ({@link #read}).
+     *
+     * <p>Why it is linearizable: a write completes only once a majority of replicas stored it, each after its leases
+     * on the key were answered or expired; the leases behind a cached entry come from a majority, which shares a
+     * replica with that majority. So once a write has completed, no node still holds an entry with an older value.
+     * A new member of a group waits out the leases of the member it replaced before acknowledging writes.
+     */
+    public void readNear(Environment env, Key key, OpCallback callback) {
+        NearCache.Entry e = near.valid(key, env.nowMillis());
+        if (e != null) {
+            callback.doneTagged(e.tag(), e.value());
+            return;
+        }
+        int group = group(key);
+        GroupView view = bestView(group);
+        if (view == null || config.maxNearEntries() == 0) {
+            read(env, key, callback);
+            return;
+        }
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback);
+        leaseOps.put(op.id, op);
+        env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
+        for (NodeRef n : distinct(view)) {
+            env.send(n.address(), new LeaseRequest(op.id, group, view.epoch(), key));
+        }
+    }
+
+    private void onLeaseReply(Environment env, Address from, LeaseReply r) {
+        LeaseOp op = leaseOps.get(r.requestId());
+        if (op == null || op.view.epoch() != r.epoch()) {
+            return;
+        }
+        if (!r.granted() || op.tainted || (op.tag != null && !op.tag.equals(r.tag()))) {
+            leaseOps.remove(op.id);
+            read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
+            return;
+        }
+        op.tag = r.tag();
+        op.value = r.value();
+        op.granted.addAll(indicesOf(op.view, from));
+        if (op.granted.size() >= op.view.majority()) {
+            leaseOps.remove(op.id);
+            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later
+            long lease = config.leaseMillis();
+            near.install(op.key, op.tag, op.value, op.sentAtMillis + lease - lease / 10);
+            op.callback.doneTagged(op.tag, op.value);
+        }
+    }
+
+    /** A revocation of {@code key} arrived: a lease request in flight may hold a grant issued before it. */
+    private void taintLeaseOps(Key key) {
+        for (LeaseOp op : leaseOps.values()) {
+            if (op.key.equals(key)) {
+                op.tainted = true;
+            }
+        }
+    }
+
+    private static final class LeaseOp {
+        final long id;
+        final Key key;
+        final GroupView view;
+        final long sentAtMillis;
+        final OpCallback callback;
+        final Set<Integer> granted = new TreeSet<>();
+        Tag tag;
+        Bytes value;
+        boolean tainted;
+
+        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback) {
+            this.id = id;
+            this.key = key;
+            this.view = view;
+            this.sentAtMillis = sentAtMillis;
+            this.callback = callback;
+        }
     }
 
     // ------------------------------------------------------------------ coordinating operations
@@ -1028,6 +1221,11 @@ public final class ReplicaManager {
 
     private void onNotServing(Environment env, NotServing n) {
         learnAndCatchUp(env, n.installed());
+        LeaseOp lease = leaseOps.remove(n.requestId());
+        if (lease != null) {
+            read(env, lease.key, lease.callback);
+            return;
+        }
         Pull pull = pulls.remove(n.requestId());
         if (pull != null) {
             env.setTimer(config.checkIntervalMillis(), new PullRetry(pull));
@@ -1115,8 +1313,12 @@ public final class ReplicaManager {
         GroupView beforeGap;
         final Set<Integer> activeBeforeGap = new TreeSet<>();
 
-        Member(ViewAcceptor acceptor) {
+        /** Read leases granted here, and writes waiting for them. */
+        final LeaseTable leases;
+
+        Member(ViewAcceptor acceptor, int maxLeases) {
             this.acceptor = acceptor;
+            this.leases = new LeaseTable(maxLeases);
         }
     }
 

@@ -99,4 +99,25 @@ public sealed interface ReplicaMessage extends Message {
     /** The receiver will not serve this request at that epoch; {@code installed} is its view (null if none). */
     record NotServing(long requestId, int group, GroupView installed) implements ReplicaMessage {
     }
+
+    /**
+     * Near-cache read: "read {@code key} and promise to revoke before it changes". Answered by {@link LeaseReply}.
+     */
+    record LeaseRequest(long requestId, int group, long epoch, Key key) implements ReplicaMessage {
+    }
+
+    /**
+     * The value and tag of {@code key} at the replica; {@code granted}: the replica recorded the lease (not when the
+     * key is write-locked, a write to it is revoking leases, or the replica tracks too many leases).
+     */
+    record LeaseReply(long requestId, int group, long epoch, Tag tag, Bytes value, boolean granted)
+            implements ReplicaMessage {
+    }
+
+    /** The sender is about to change {@code key}: drop it from the near cache and answer {@link RevokeAck}. */
+    record Revoke(int group, Key key) implements ReplicaMessage {
+    }
+
+    record RevokeAck(int group, Key key) implements ReplicaMessage {
+    }
 }

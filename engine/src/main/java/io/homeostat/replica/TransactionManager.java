@@ -323,6 +323,9 @@ public final class TransactionManager {
         }
         VoteKey vk = new VoteKey(p.tx(), p.key());
         Boolean given = votes.get(vk);
+        if (given == null && p.write() != null && replicas.holdWrite(env, m, p.group(), p.key(), () -> onPrepare(env, p))) {
+            return; // near caches hold read leases on the key: they drop it before we may promise to change it
+        }
         boolean vote;
         if (given != null) {
             vote = given; // a duplicate prepare gets the same vote: one replica, one value at ballot 0

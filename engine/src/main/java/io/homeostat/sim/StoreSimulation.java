@@ -651,7 +651,11 @@ public final class StoreSimulation {
         Pending p = new Pending(Operation.read(client, key, Operation.Value.ABSENT, sim.nowMicros(), Operation.NEVER),
                 client);
         pending.add(p);
-        node(at).replicas().read(sim.node(at), Key.of(key), p);
+        if (sim.random().nextBoolean()) {
+            node(at).replicas().readNear(sim.node(at), Key.of(key), p); // near cache under read leases
+        } else {
+            node(at).replicas().read(sim.node(at), Key.of(key), p);
+        }
     }
 
     Address randomLive() {

@@ -39,4 +39,21 @@ class StoreSimulationTest {
         }
         assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
     }
+
+    /**
+     * Planted bug: replicas change keys without revoking the near caches' read leases, so a node keeps serving a value
+     * a completed write has replaced. The linearizability checker must reject such histories.
+     */
+    @org.junit.jupiter.api.Test
+    void writesThatSkipLeaseRevocationAreCaught() {
+        int violations = 0;
+        for (long seed = 1; seed <= 10; seed++) {
+            StoreSimulation.Result r = StoreSimulation.run("kv-nofault", 10, seed,
+                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION), line -> { });
+            if (!r.linearizability().isOk()) {
+                violations++;
+            }
+        }
+        assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
+    }
 }

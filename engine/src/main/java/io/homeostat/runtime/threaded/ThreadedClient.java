@@ -9,6 +9,7 @@ import io.homeostat.Transaction;
 import io.homeostat.UnavailableException;
 import io.homeostat.ValueTooLargeException;
 import io.homeostat.node.HomeostatNode;
+import io.homeostat.replica.NearCacheListener;
 import io.homeostat.replica.ReplicaManager;
 import io.homeostat.replica.TransactionManager;
 import io.homeostat.replica.TransactionManager.TxItem;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -39,11 +41,32 @@ public final class ThreadedClient implements Homeostat {
     private final HomeostatNode protocol;
     private final ClientOptions options;
 
+    /** A value the node's near cache holds, mirrored for reads on the caller's thread. */
+    private record NearValue(Bytes value, long validUntilMillis) {
+    }
+
+    /**
+     * The node's near cache as the event loop last reported it: it removes an entry here before it answers the
+     * revocation that lets a write proceed, so a caller that finds a valid entry here reads a current value.
+     */
+    private final ConcurrentHashMap<Key, NearValue> near = new ConcurrentHashMap<>();
+
     /** A client of {@code protocol}, which must be the protocol {@code node} runs. */
     public ThreadedClient(ThreadedNode node, HomeostatNode protocol, ClientOptions options) {
         this.node = node;
         this.protocol = protocol;
         this.options = options;
+        node.execute(env -> protocol.replicas().setNearCacheListener(new NearCacheListener() {
+            @Override
+            public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
+                near.put(key, new NearValue(value, validUntilMillis));
+            }
+
+            @Override
+            public void removed(Key key) {
+                near.remove(key);
+            }
+        }));
     }
 
     // ------------------------------------------------------------------ synchronous API
@@ -51,6 +74,17 @@ public final class ThreadedClient implements Homeostat {
     @Override
     public Optional<byte[]> get(byte[] key) {
         Read r = await(read(Key.of(key)), deadline());
+        return Optional.ofNullable(r.value).map(Bytes::toBytes);
+    }
+
+    @Override
+    public Optional<byte[]> getNear(byte[] key) {
+        Key k = Key.of(key);
+        NearValue v = near.get(k);
+        if (v != null && node.nowMillis() < v.validUntilMillis()) {
+            return Optional.ofNullable(v.value()).map(Bytes::toBytes);
+        }
+        Read r = await(read(k, true), deadline());
         return Optional.ofNullable(r.value).map(Bytes::toBytes);
     }
 
@@ -139,8 +173,12 @@ public final class ThreadedClient implements Homeostat {
     }
 
     private CompletableFuture<Read> read(Key k) {
+        return read(k, false);
+    }
+
+    private CompletableFuture<Read> read(Key k, boolean near) {
         CompletableFuture<Read> f = new CompletableFuture<>();
-        node.execute(env -> protocol.replicas().read(env, k, new ReplicaManager.OpCallback() {
+        ReplicaManager.OpCallback callback = new ReplicaManager.OpCallback() {
             @Override
             public void done(Bytes value) {
                 f.completeExceptionally(new IllegalStateException("a read must report its tag"));
@@ -156,7 +194,14 @@ public final class ThreadedClient implements Homeostat {
                 f.completeExceptionally(failure == ReplicaManager.Failure.UNAVAILABLE
                         ? new UnavailableException(reason) : new OperationTimeoutException(reason));
             }
-        }));
+        };
+        node.execute(env -> {
+            if (near) {
+                protocol.replicas().readNear(env, k, callback);
+            } else {
+                protocol.replicas().read(env, k, callback);
+            }
+        });
         return f;
     }
 

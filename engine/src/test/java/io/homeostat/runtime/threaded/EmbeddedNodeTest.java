@@ -156,4 +156,36 @@ class EmbeddedNodeTest {
             return suspected && claimed;
         }, "a survivor to log the suspicion of " + crashed.address() + " and a claim of its replicas");
     }
+
+    /**
+     * Near reads are local once leased and never stale: node 0 reads a key through its near cache, node 1 writes it,
+     * and node 0's next near read, started after the write returned, sees the new value. Repeated for many keys and
+     * rounds, with node 2 reading too.
+     */
+    @Test
+    void nearReadsNeverReturnAValueAWriteHasReplaced() throws Exception {
+        startCluster(3);
+        EmbeddedNode reader = nodes.get(0);
+        EmbeddedNode writer = nodes.get(1);
+        EmbeddedNode other = nodes.get(2);
+        int stale = 0;
+        for (int round = 0; round < 20; round++) {
+            for (int k = 0; k < 10; k++) {
+                String key = "near-" + k;
+                byte[] before = bytes("r" + round + "-" + key);
+                writer.client().put(key, before);
+                assertThat(reader.client().getNear(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(before));
+                assertThat(reader.client().getNear(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(before));
+                other.client().getNear(key);
+                byte[] after = bytes("w" + round + "-" + key);
+                writer.client().put(key, after);
+                if (!java.util.Arrays.equals(reader.client().getNear(key).orElse(null), after)
+                        || !java.util.Arrays.equals(other.client().getNear(key).orElse(null), after)) {
+                    stale++;
+                }
+            }
+        }
+        assertThat(stale).as("near reads that returned a value a completed write had replaced").isZero();
+        assertThat(reader.status(5_000).nearCacheEntries()).as("keys the reader holds under leases").isPositive();
+    }
 }

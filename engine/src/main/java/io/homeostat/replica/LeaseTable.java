@@ -1,0 +1,157 @@
+package io.homeostat.replica;
+
+import io.homeostat.runtime.Address;
+import io.homeostat.store.Key;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One replica's read leases in one group, and the writes waiting for them to be revoked.
+ *
+ * <p>A lease on a key promises its holder that this replica will not let the key change before the holder has been
+ * told ({@code Revoke}) and answered, or the lease has expired. A write that would change a leased key is parked
+ * here while the holders are told; it proceeds once every holder answered or every lease expired, so waiting is
+ * bounded by the lease time. While a key has parked writes no new lease on it is granted. A member that newly joined
+ * the group parks every write until {@code quarantineUntilMillis}: leases granted by the member it replaced are
+ * unknown to it and expire by then.
+ *
+ * <p>Part of a {@link ReplicaManager.Member}: single-threaded, no I/O of its own.
+ */
+final class LeaseTable {
+
+    /** key -> holder -> expiry (this replica's clock). */
+    private final Map<Key, Map<Address, Long>> leases = new HashMap<>();
+    /** key -> writes waiting for its leases to end, in arrival order. */
+    private final Map<Key, List<Runnable>> parked = new HashMap<>();
+    private final int maxLeases;
+    private int leaseCount;
+    private long quarantineUntilMillis = Long.MIN_VALUE;
+
+    LeaseTable(int maxLeases) {
+        this.maxLeases = maxLeases;
+    }
+
+    void quarantineUntil(long millis) {
+        quarantineUntilMillis = millis;
+    }
+
+    /** Records a lease unless writes to the key are waiting or the table is full; returns whether it did. */
+    boolean grant(Key key, Address holder, long nowMillis, long leaseMillis) {
+        if (parked.containsKey(key)) {
+            return false;
+        }
+        Map<Address, Long> holders = leases.get(key);
+        if (holders == null) {
+            if (leaseCount >= maxLeases) {
+                prune(nowMillis);
+                if (leaseCount >= maxLeases) {
+                    return false;
+                }
+            }
+            holders = new HashMap<>();
+            leases.put(key, holders);
+        }
+        if (holders.put(holder, nowMillis + leaseMillis) == null) {
+            leaseCount++;
+        }
+        return true;
+    }
+
+    /**
+     * Whether a write that changes {@code key} must wait. If so, {@code resume} is parked and runs once the key's
+     * leases are gone; the caller tells the returned holders (empty if they were told already or only quarantine
+     * holds the write) and checks again at {@link #recheckAtMillis}.
+     */
+    Hold hold(Key key, long nowMillis, Runnable resume) {
+        expire(key, nowMillis);
+        Map<Address, Long> holders = leases.get(key);
+        boolean leased = holders != null && !holders.isEmpty();
+        if (!leased && nowMillis >= quarantineUntilMillis && !parked.containsKey(key)) {
+            return null;
+        }
+        List<Runnable> waiting = parked.get(key);
+        boolean first = waiting == null;
+        if (first) {
+            waiting = new ArrayList<>();
+            parked.put(key, waiting);
+        }
+        waiting.add(resume);
+        List<Address> tell = first && leased ? new ArrayList<>(holders.keySet()) : List.of();
+        return new Hold(tell, recheckAtMillis(key, nowMillis));
+    }
+
+    /** Holders to tell, and when to look again if they do not answer (the latest expiry, or the quarantine end). */
+    record Hold(List<Address> revokeFrom, long recheckAtMillis) {
+    }
+
+    /** The holder answered a revocation: its lease is gone. Returns the writes that may go on now. */
+    List<Runnable> revoked(Key key, Address holder, long nowMillis) {
+        Map<Address, Long> holders = leases.get(key);
+        if (holders != null && holders.remove(holder) != null) {
+            leaseCount--;
+            if (holders.isEmpty()) {
+                leases.remove(key);
+            }
+        }
+        return release(key, nowMillis);
+    }
+
+    /** Leases expire as time passes: returns the writes on {@code key} that may go on now. */
+    List<Runnable> release(Key key, long nowMillis) {
+        expire(key, nowMillis);
+        if (!parked.containsKey(key) || leases.containsKey(key) || nowMillis < quarantineUntilMillis) {
+            return List.of();
+        }
+        return parked.remove(key);
+    }
+
+    /** When a write parked on {@code key} should look again. */
+    long recheckAtMillis(Key key, long nowMillis) {
+        long at = Math.max(nowMillis, quarantineUntilMillis);
+        Map<Address, Long> holders = leases.get(key);
+        if (holders != null) {
+            for (long expiry : holders.values()) {
+                at = Math.max(at, expiry);
+            }
+        }
+        return at;
+    }
+
+    /** Writes parked on any key (to drop when the replica leaves the group: their senders retry). */
+    int parkedWrites() {
+        int n = 0;
+        for (List<Runnable> w : parked.values()) {
+            n += w.size();
+        }
+        return n;
+    }
+
+    int leaseCount() {
+        return leaseCount;
+    }
+
+    private void expire(Key key, long nowMillis) {
+        Map<Address, Long> holders = leases.get(key);
+        if (holders == null) {
+            return;
+        }
+        for (Iterator<Long> it = holders.values().iterator(); it.hasNext(); ) {
+            if (it.next() <= nowMillis) {
+                it.remove();
+                leaseCount--;
+            }
+        }
+        if (holders.isEmpty()) {
+            leases.remove(key);
+        }
+    }
+
+    private void prune(long nowMillis) {
+        for (Key k : new ArrayList<>(leases.keySet())) {
+            expire(k, nowMillis);
+        }
+    }
+}

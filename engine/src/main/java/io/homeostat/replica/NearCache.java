@@ -1,0 +1,76 @@
+package io.homeostat.replica;
+
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * This node's near cache: values it may read without asking the replicas, each under read leases from a majority of
+ * the key's replicas (see {@link ReplicaManager#readNear}).
+ *
+ * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
+ * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate
+ * (no synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded: the
+ * least recently installed entry goes first. A {@link NearCacheListener} mirrors every change, so the threaded runtime can
+ * serve valid entries on the caller's thread.
+ *
+ * <p>Single-threaded, part of the node's protocol.
+ */
+final class NearCache {
+
+    record Entry(Tag tag, Bytes value, long validUntilMillis) {
+    }
+
+    private final int maxEntries;
+    private final Map<Key, Entry> entries = new LinkedHashMap<>();
+    private NearCacheListener listener = NearCacheListener.NONE;
+
+    NearCache(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    void setListener(NearCacheListener listener) {
+        this.listener = listener == null ? NearCacheListener.NONE : listener;
+    }
+
+    /** The entry of {@code key} if it is still valid at {@code nowMillis}. */
+    Entry valid(Key key, long nowMillis) {
+        Entry e = entries.get(key);
+        if (e == null) {
+            return null;
+        }
+        if (nowMillis >= e.validUntilMillis()) {
+            remove(key);
+            return null;
+        }
+        return e;
+    }
+
+    void install(Key key, Tag tag, Bytes value, long validUntilMillis) {
+        if (maxEntries == 0) {
+            return;
+        }
+        entries.remove(key);
+        while (entries.size() >= maxEntries) {
+            Iterator<Key> oldest = entries.keySet().iterator();
+            Key k = oldest.next();
+            oldest.remove();
+            listener.removed(k);
+        }
+        entries.put(key, new Entry(tag, value, validUntilMillis));
+        listener.installed(key, tag, value, validUntilMillis);
+    }
+
+    void remove(Key key) {
+        if (entries.remove(key) != null) {
+            listener.removed(key);
+        }
+    }
+
+    int size() {
+        return entries.size();
+    }
+}
