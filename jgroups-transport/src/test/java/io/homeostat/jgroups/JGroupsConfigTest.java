@@ -67,6 +67,27 @@ class JGroupsConfigTest {
                 .hasMessageContaining("Keygen");
     }
 
+    /** JGroups' default sends to all members from one thread: a connect to a crashed member would delay the others. */
+    @Test
+    void tcpStacksSendFromOneJGroupsThreadPerMemberUnlessTheXmlSaysOtherwise() throws Exception {
+        String tcp = "<config xmlns=\"urn:org:jgroups\"><TCP bind_addr=\"127.0.0.1\" bind_port=\"7800\" %s/><TCPPING/>"
+                + "<pbcast.NAKACK2/><UNICAST3/><pbcast.GMS/></config>";
+        Path unset = Files.writeString(dir.resolve("unset.xml"), String.format(tcp, ""));
+        Path one = Files.writeString(dir.resolve("one.xml"), String.format(tcp,
+                "bundler.use_single_sender_thread=\"true\""));
+        Path queue = Files.writeString(dir.resolve("tq.xml"), String.format(tcp, "bundler_type=\"transfer-queue\""));
+        try (JChannel ch = Stacks.createChannel(base().stack(unset.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).isFalse();
+        }
+        try (JChannel ch = Stacks.createChannel(base().stack(one.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).as("explicit: kept, warned")
+                    .isTrue();
+        }
+        try (JChannel ch = Stacks.createChannel(base().stack(queue.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).isTrue();
+        }
+    }
+
     @Test
     void theLoopbackStackRefusesANonLoopbackBindAddress() {
         assertThatThrownBy(() -> Stacks.createChannel(base().bindAddress("10.1.2.3").build()))
@@ -115,6 +136,7 @@ class JGroupsConfigTest {
             try (JChannel ch = Stacks.createChannel(b.build())) {
                 TP tp = ch.getProtocolStack().getTransport();
                 assertThat(tp.getBindAddress().getHostAddress()).as(stack).isEqualTo("127.0.0.1");
+                assertThat(Stacks.sendsFromOneThread(tp)).as(stack).isFalse();
             }
         }
         assertThat(new String(Stacks.class.getResourceAsStream("/homeostat/jgroups/loopback.xml").readAllBytes(),
