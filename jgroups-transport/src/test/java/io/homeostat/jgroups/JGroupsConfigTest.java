@@ -67,6 +67,33 @@ class JGroupsConfigTest {
                 .hasMessageContaining("Keygen");
     }
 
+    @Test
+    void perDestinationQueueBoundsDefaultToAQuarterOfTheTotalsAndAreValidatedByName() {
+        JGroupsOptions d = base().build();
+        assertThat(d.maxQueuedMessagesPerDestination()).isEqualTo(d.maxSendQueueMessages() / 4);
+        assertThat(d.maxQueuedBytesPerDestination()).isEqualTo(d.maxSendQueueBytes() / 4);
+        assertThat(d.senderThreads()).isGreaterThan(1);
+        JGroupsOptions small = base().maxSendQueueMessages(100).maxSendQueueBytes(d.maxFrameBytes()).build();
+        assertThat(small.maxQueuedMessagesPerDestination()).isEqualTo(25);
+        assertThat(small.maxQueuedBytesPerDestination()).as("never below one frame").isEqualTo(d.maxFrameBytes());
+        assertThat(d.toBuilder().maxSendQueueMessages(40).build().maxQueuedMessagesPerDestination())
+                .as("a default stays a default through toBuilder").isEqualTo(10);
+        assertThat(base().maxQueuedMessagesPerDestination(7).build().toBuilder().build()
+                .maxQueuedMessagesPerDestination()).isEqualTo(7);
+
+        assertThatThrownBy(() -> base().maxQueuedMessagesPerDestination(0).build())
+                .isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxQueuedMessagesPerDestination");
+        assertThatThrownBy(() -> base().maxSendQueueMessages(10).maxQueuedMessagesPerDestination(11).build())
+                .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("maxSendQueueMessages (10)");
+        assertThatThrownBy(() -> base().maxQueuedBytesPerDestination(1_000).build())
+                .isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxQueuedBytesPerDestination")
+                .hasMessageContaining("maxFrameBytes");
+        assertThatThrownBy(() -> base().senderThreads(0).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.senderThreads");
+    }
+
     /** JGroups' default sends to all members from one thread: a connect to a crashed member would delay the others. */
     @Test
     void tcpStacksSendFromOneJGroupsThreadPerMemberUnlessTheXmlSaysOtherwise() throws Exception {

@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Three real JGroups members on 127.0.0.1; one crashes so that its host stops answering, as after a {@code kill -9}
  * of a process on another machine or the loss of that machine: connection attempts to it get no reply and each one
  * costs {@code sock_conn_timeout} (300 ms in the shipped stacks). The two live members must keep talking at full speed
- * while messages to the dead one wait or are dropped.
+ * while messages to the dead one are queued and dropped.
  *
  * <p>Before the fix, 200 round trips between the live members took 74 s on the loopback stack (JGroups' one bundler
  * thread waited for each connect to the dead member) instead of under half a second.
@@ -144,5 +146,44 @@ class JGroupsDeadMemberTest {
         crashAndBlackHole(m.get(2));
         // this runs in the window that matters: JGroups detects the crash only some 10 to 15 s later
         roundTripsWhileSendingToTheDead(m.get(0), m.get(1), m.get(2));
+    }
+
+    /**
+     * A stack whose {@code channel.send} connects and writes on the caller's thread ({@code no-bundler}): each send to
+     * the dead member blocks a sender thread for {@code sock_conn_timeout}. Only the dead member's queue waits (and
+     * drops beyond its bound); when JGroups removes it from the view its queue is dropped.
+     */
+    @Test
+    void aSendThatBlocksOnACrashedMemberHoldsUpOnlyThatMembersQueue() throws Exception {
+        String loopback = new String(Stacks.class.getResourceAsStream("/homeostat/jgroups/loopback.xml")
+                .readAllBytes(), StandardCharsets.UTF_8);
+        Path stack = Files.writeString(dir.resolve("blocking-sends.xml"),
+                loopback.replace("<TCP ", "<TCP bundler_type=\"no-bundler\" "));
+        List<Member> m = startThree(stack.toString(), b -> b.maxQueuedMessagesPerDestination(20));
+        Member a = m.get(0);
+        Member b = m.get(1);
+        Member c = m.get(2);
+        org.jgroups.Address deadAddress = a.transport.route("c");
+        crashAndBlackHole(c);
+
+        roundTripsWhileSendingToTheDead(a, b, c);
+        JGroupsTransport.Counters counters = a.transport.counters();
+        assertThat(counters.droppedQueueFull()).as("messages beyond the dead member's queue bound").isPositive();
+        assertThat(a.transport.queuedFrames(deadAddress)).isBetween(1, 20);
+        assertThat(a.transport.queuedFrames(a.transport.route("b"))).isZero();
+
+        // failure detection removes c from the view (FD_ALL3 + VERIFY_SUSPECT2, ~14 s); keep c's queue busy until then
+        Await.until(Duration.ofSeconds(60), () -> {
+            for (int k = 0; k < TO_DEAD_PER_ROUND; k++) {
+                a.send(c);
+            }
+            return !a.transport.viewEndpoints().contains("c");
+        }, "a's view to drop the crashed member");
+        assertThat(a.transport.counters().droppedDeparted()).as("c's queue is dropped when c leaves the view")
+                .isPositive();
+        // and the live members still talk
+        a.send(b);
+        assertThat(b.received.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.transport.route("b")).isNotNull();
     }
 }
