@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param senderThreads        threads handing frames to JGroups; each destination is served by at most one at a time,
  *                             so a send that blocks (with a stack whose sends block) holds up only its own destination
  *                             as long as another thread is free
+ * @param routeGraceMillis     how long a member that left the JGroups view stays reachable by name (a frame from it
+ *                             restarts the period); then messages to it are dropped as having no route
  * @param keystorePath         the cluster credential (a PKCS12 keystore, see {@link Keygen}); null for an open cluster
  * @param keystorePassword     its password; required with {@code keystorePath}
  * @param dropLogIntervalMillis at most one log line per drop cause per this interval
@@ -44,8 +46,8 @@ import java.util.regex.Pattern;
 public record JGroupsOptions(String clusterName, String stack, String nodeName, String bindAddress, int bindPort,
         int portRange, List<String> initialMembers, String dnsQuery, int maxFrameBytes, int maxSendQueueMessages,
         long maxSendQueueBytes, int maxQueuedMessagesPerDestination, long maxQueuedBytesPerDestination,
-        int senderThreads, Path keystorePath, String keystorePassword, long dropLogIntervalMillis,
-        long closeTimeoutMillis) {
+        int senderThreads, long routeGraceMillis, Path keystorePath, String keystorePassword,
+        long dropLogIntervalMillis, long closeTimeoutMillis) {
 
     /** The shipped stacks, as classpath resources {@code homeostat/jgroups/<name>.xml}. */
     public static final Set<String> SHIPPED_STACKS = Set.of("loopback", "lan", "cloud");
@@ -95,6 +97,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                         + maxSendQueueBytes + "), was " + maxQueuedBytesPerDestination);
         require(senderThreads >= 1 && senderThreads <= MAX_SENDER_THREADS, "senderThreads must be in 1.."
                 + MAX_SENDER_THREADS + ", was " + senderThreads);
+        require(routeGraceMillis >= 0, "routeGraceMillis must be >= 0, was " + routeGraceMillis);
         if (keystorePath != null) {
             require(Files.isRegularFile(keystorePath), "keystorePath " + keystorePath + " is not a readable file; "
                     + "create a cluster credential with io.homeostat.jgroups.Keygen");
@@ -192,6 +195,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 == defaultMaxQueuedBytesPerDestination(maxSendQueueBytes, maxFrameBytes) ? -1
                         : maxQueuedBytesPerDestination;
         b.senderThreads = senderThreads;
+        b.routeGraceMillis = routeGraceMillis;
         b.keystorePath = keystorePath;
         b.keystorePassword = keystorePassword;
         b.dropLogIntervalMillis = dropLogIntervalMillis;
@@ -208,6 +212,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 + ", maxSendQueueMessages=" + maxSendQueueMessages + ", maxSendQueueBytes=" + maxSendQueueBytes
                 + ", maxQueuedMessagesPerDestination=" + maxQueuedMessagesPerDestination
                 + ", maxQueuedBytesPerDestination=" + maxQueuedBytesPerDestination + ", senderThreads=" + senderThreads
+                + ", routeGraceMillis=" + routeGraceMillis
                 + ", keystorePath=" + keystorePath + ", keystorePassword=" + (keystorePassword == null ? null : "***")
                 + ", dropLogIntervalMillis=" + dropLogIntervalMillis + ", closeTimeoutMillis=" + closeTimeoutMillis
                 + "]";
@@ -223,7 +228,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
 
     /**
      * Defaults: cluster {@code homeostat}, the loopback stack, 2 MiB frames, 10,000 queued frames or 64 MiB in all and
-     * a quarter of that per destination, 4 sender threads.
+     * a quarter of that per destination, 4 sender threads, routes kept 30 s after a member leaves the view.
      */
     public static final class Builder {
         private String clusterName = "homeostat";
@@ -240,6 +245,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         private int maxQueuedMessagesPerDestination = -1; // -1: derived from the totals in build()
         private long maxQueuedBytesPerDestination = -1;
         private int senderThreads = 4;
+        private long routeGraceMillis = 30_000;
         private Path keystorePath;
         private String keystorePassword;
         private long dropLogIntervalMillis = 10_000;
@@ -320,6 +326,11 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
             return this;
         }
 
+        public Builder routeGraceMillis(long v) {
+            routeGraceMillis = v;
+            return this;
+        }
+
         /** The cluster credential; both null for an open cluster. */
         public Builder credential(Path keystore, String password) {
             keystorePath = keystore;
@@ -346,7 +357,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                     : maxQueuedBytesPerDestination;
             return new JGroupsOptions(clusterName, stack, nodeName, bindAddress, bindPort, portRange, initialMembers,
                     dnsQuery, maxFrameBytes, maxSendQueueMessages, maxSendQueueBytes, perDestinationMessages,
-                    perDestinationBytes, senderThreads, keystorePath, keystorePassword,
+                    perDestinationBytes, senderThreads, routeGraceMillis, keystorePath, keystorePassword,
                     dropLogIntervalMillis, closeTimeoutMillis);
         }
     }

@@ -7,10 +7,12 @@ import io.homeostat.runtime.threaded.Transport;
 import java.net.BindException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,8 +75,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * When a member leaves the JGroups view (it crashed or was suspected), the frames still queued for it are dropped,
  * counted ({@link Counters#droppedDeparted()}) and logged at most once per
- * {@link JGroupsOptions#dropLogIntervalMillis()}: the protocols above retry. Later frames to it, while it still has a
- * route, are queued anew.
+ * {@link JGroupsOptions#dropLogIntervalMillis()}: the protocols above retry. Its route is kept for
+ * {@link JGroupsOptions#routeGraceMillis()} (see {@link RouteTable}), so a member that is alive but briefly outside the
+ * view stays reachable; later frames to it are queued anew.
  *
  * <h2>Receiving</h2>
  * Frames are decoded on JGroups' delivery threads and handed to the registered inbox. A frame that does not decode,
@@ -122,7 +125,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     private final RateLimitedLog dropLog;
 
     private final ConcurrentMap<Address, Inbox> inboxes = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, org.jgroups.Address> routes = new ConcurrentHashMap<>();
+    private final RouteTable routes;
     private final Set<Address> learned = ConcurrentHashMap.newKeySet();
     private volatile Set<String> viewEndpoints = Set.of();
     private volatile List<Address> known = List.of();
@@ -150,6 +153,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         this.channel = channel;
         this.endpoint = endpoint;
         this.dropLog = new RateLimitedLog(LOG, options.dropLogIntervalMillis(), System::nanoTime);
+        this.routes = new RouteTable(options.routeGraceMillis(), MAX_ENDPOINT_ENTRIES, System::nanoTime);
         AtomicInteger threadNumber = new AtomicInteger();
         // a lane is queued here at most once at a time, so this queue is bounded by the number of lanes
         this.senders = new ThreadPoolExecutor(options.senderThreads(), options.senderThreads(), 30, TimeUnit.SECONDS,
@@ -523,8 +527,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         if (src == null || from.endpoint().equals(endpoint)) {
             return;
         }
-        org.jgroups.Address old = routes.put(from.endpoint(), src);
-        boolean changed = !src.equals(old);
+        boolean changed = routes.learn(from.endpoint(), src);
         if (!learned.contains(from) && learned.size() < MAX_LEARNED_ADDRESSES) {
             changed |= learned.add(from);
         }
@@ -539,6 +542,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         }
         Set<String> names = new LinkedHashSet<>();
         Set<org.jgroups.Address> members = new HashSet<>(view.getMembers());
+        Map<String, org.jgroups.Address> named = new HashMap<>();
         for (org.jgroups.Address member : view.getMembers()) {
             String name = NameCache.get(member);
             if (name == null) {
@@ -546,12 +550,10 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             }
             names.add(name);
             if (!name.equals(endpoint)) {
-                routes.put(name, member);
+                named.put(name, member);
             }
         }
-        if (routes.size() > MAX_ENDPOINT_ENTRIES) {
-            routes.keySet().retainAll(names);
-        }
+        routes.onView(members, named); // members that left start their grace; expired routes are forgotten
         dropDeparted(members);
         viewEndpoints = Set.copyOf(names);
         learned.removeIf(a -> !names.contains(a.endpoint()));
@@ -560,7 +562,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
 
     /**
      * Drops the queues of destinations outside the view: they crashed or were suspected, and the protocols retry. A
-     * member still routed gets a fresh queue with its next message.
+     * member still routed (in its grace period) gets a fresh queue with its next message.
      */
     private void dropDeparted(Set<org.jgroups.Address> members) {
         for (Lane lane : lanes.values()) {

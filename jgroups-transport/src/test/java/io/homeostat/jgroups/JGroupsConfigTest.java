@@ -73,6 +73,7 @@ class JGroupsConfigTest {
         assertThat(d.maxQueuedMessagesPerDestination()).isEqualTo(d.maxSendQueueMessages() / 4);
         assertThat(d.maxQueuedBytesPerDestination()).isEqualTo(d.maxSendQueueBytes() / 4);
         assertThat(d.senderThreads()).isGreaterThan(1);
+        assertThat(d.routeGraceMillis()).isPositive();
         JGroupsOptions small = base().maxSendQueueMessages(100).maxSendQueueBytes(d.maxFrameBytes()).build();
         assertThat(small.maxQueuedMessagesPerDestination()).isEqualTo(25);
         assertThat(small.maxQueuedBytesPerDestination()).as("never below one frame").isEqualTo(d.maxFrameBytes());
@@ -92,6 +93,8 @@ class JGroupsConfigTest {
                 .hasMessageContaining("maxFrameBytes");
         assertThatThrownBy(() -> base().senderThreads(0).build()).isInstanceOf(JGroupsConfigException.class)
                 .hasMessageContaining("JGroupsOptions.senderThreads");
+        assertThatThrownBy(() -> base().routeGraceMillis(-1).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.routeGraceMillis");
     }
 
     /** JGroups' default sends to all members from one thread: a connect to a crashed member would delay the others. */

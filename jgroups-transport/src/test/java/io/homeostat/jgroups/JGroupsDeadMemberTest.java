@@ -151,7 +151,8 @@ class JGroupsDeadMemberTest {
     /**
      * A stack whose {@code channel.send} connects and writes on the caller's thread ({@code no-bundler}): each send to
      * the dead member blocks a sender thread for {@code sock_conn_timeout}. Only the dead member's queue waits (and
-     * drops beyond its bound); when JGroups removes it from the view its queue is dropped.
+     * drops beyond its bound); when JGroups removes it from the view its queue is dropped, and its route is forgotten
+     * after the grace period.
      */
     @Test
     void aSendThatBlocksOnACrashedMemberHoldsUpOnlyThatMembersQueue() throws Exception {
@@ -159,7 +160,9 @@ class JGroupsDeadMemberTest {
                 .readAllBytes(), StandardCharsets.UTF_8);
         Path stack = Files.writeString(dir.resolve("blocking-sends.xml"),
                 loopback.replace("<TCP ", "<TCP bundler_type=\"no-bundler\" "));
-        List<Member> m = startThree(stack.toString(), b -> b.maxQueuedMessagesPerDestination(20));
+        long graceMillis = 2_000;
+        List<Member> m = startThree(stack.toString(), b -> b.maxQueuedMessagesPerDestination(20)
+                .routeGraceMillis(graceMillis));
         Member a = m.get(0);
         Member b = m.get(1);
         Member c = m.get(2);
@@ -181,6 +184,12 @@ class JGroupsDeadMemberTest {
         }, "a's view to drop the crashed member");
         assertThat(a.transport.counters().droppedDeparted()).as("c's queue is dropped when c leaves the view")
                 .isPositive();
+        assertThat(a.transport.route("c")).as("c stays routed for the grace period").isEqualTo(deadAddress);
+        Await.until(Duration.ofMillis(graceMillis + 10_000), () -> a.transport.route("c") == null,
+                "c's route to be forgotten after the grace period");
+        long noRoute = a.transport.counters().droppedNoRoute();
+        a.send(c);
+        assertThat(a.transport.counters().droppedNoRoute()).isEqualTo(noRoute + 1);
         // and the live members still talk
         a.send(b);
         assertThat(b.received.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
