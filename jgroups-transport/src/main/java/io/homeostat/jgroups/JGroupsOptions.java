@@ -25,20 +25,35 @@ import java.util.regex.Pattern;
  * @param initialMembers       TCPPING hosts as {@code host[port]} or {@code host:port}; empty keeps the stack's
  * @param dnsQuery             DNS_PING query (cloud stack); null falls back to {@code -Dhomeostat.jgroups.dns_query}
  * @param maxFrameBytes        largest frame sent or accepted
- * @param maxSendQueueMessages frames waiting for the sender thread; more are dropped and counted
- * @param maxSendQueueBytes    bytes of frames waiting for the sender thread; more are dropped and counted
+ * @param maxSendQueueMessages frames waiting to be handed to JGroups, all destinations together; more are dropped and
+ *                             counted
+ * @param maxSendQueueBytes    bytes of those frames, all destinations together; more are dropped and counted
+ * @param maxQueuedMessagesPerDestination frames waiting for one destination; more to it are dropped and counted, so
+ *                             a dead or slow member cannot take the space of the others. Default: a quarter of
+ *                             {@code maxSendQueueMessages}
+ * @param maxQueuedBytesPerDestination bytes of frames waiting for one destination; likewise. Default: a quarter of
+ *                             {@code maxSendQueueBytes}, at least {@code maxFrameBytes}
+ * @param senderThreads        threads handing frames to JGroups; each destination is served by at most one at a time,
+ *                             so a send that blocks (with a stack whose sends block) holds up only its own destination
+ *                             as long as another thread is free
+ * @param routeGraceMillis     how long a member that left the JGroups view stays reachable by name (a frame from it
+ *                             restarts the period); then messages to it are dropped as having no route
  * @param keystorePath         the cluster credential (a PKCS12 keystore, see {@link Keygen}); null for an open cluster
  * @param keystorePassword     its password; required with {@code keystorePath}
  * @param dropLogIntervalMillis at most one log line per drop cause per this interval
- * @param closeTimeoutMillis   how long {@link JGroupsTransport#close()} waits for the sender thread
+ * @param closeTimeoutMillis   how long {@link JGroupsTransport#close()} waits for the sender threads
  */
 public record JGroupsOptions(String clusterName, String stack, String nodeName, String bindAddress, int bindPort,
         int portRange, List<String> initialMembers, String dnsQuery, int maxFrameBytes, int maxSendQueueMessages,
-        long maxSendQueueBytes, Path keystorePath, String keystorePassword, long dropLogIntervalMillis,
-        long closeTimeoutMillis) {
+        long maxSendQueueBytes, int maxQueuedMessagesPerDestination, long maxQueuedBytesPerDestination,
+        int senderThreads, long routeGraceMillis, Path keystorePath, String keystorePassword,
+        long dropLogIntervalMillis, long closeTimeoutMillis) {
 
     /** The shipped stacks, as classpath resources {@code homeostat/jgroups/<name>.xml}. */
     public static final Set<String> SHIPPED_STACKS = Set.of("loopback", "lan", "cloud");
+
+    /** The most {@code senderThreads}. */
+    public static final int MAX_SENDER_THREADS = 64;
 
     /** The smallest accepted {@code maxFrameBytes}: the engine's default 1 MiB value limit plus 64 KiB. */
     public static final int MIN_MAX_FRAME_BYTES = ClientOptions.DEFAULT_MAX_VALUE_BYTES + 64 * 1024;
@@ -74,6 +89,15 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         require(maxSendQueueMessages >= 1, "maxSendQueueMessages must be >= 1, was " + maxSendQueueMessages);
         require(maxSendQueueBytes >= maxFrameBytes, "maxSendQueueBytes must be >= maxFrameBytes (" + maxFrameBytes
                 + "), was " + maxSendQueueBytes);
+        require(maxQueuedMessagesPerDestination >= 1 && maxQueuedMessagesPerDestination <= maxSendQueueMessages,
+                "maxQueuedMessagesPerDestination must be in 1..maxSendQueueMessages (" + maxSendQueueMessages
+                        + "), was " + maxQueuedMessagesPerDestination);
+        require(maxQueuedBytesPerDestination >= maxFrameBytes && maxQueuedBytesPerDestination <= maxSendQueueBytes,
+                "maxQueuedBytesPerDestination must be in maxFrameBytes (" + maxFrameBytes + ")..maxSendQueueBytes ("
+                        + maxSendQueueBytes + "), was " + maxQueuedBytesPerDestination);
+        require(senderThreads >= 1 && senderThreads <= MAX_SENDER_THREADS, "senderThreads must be in 1.."
+                + MAX_SENDER_THREADS + ", was " + senderThreads);
+        require(routeGraceMillis >= 0, "routeGraceMillis must be >= 0, was " + routeGraceMillis);
         if (keystorePath != null) {
             require(Files.isRegularFile(keystorePath), "keystorePath " + keystorePath + " is not a readable file; "
                     + "create a cluster credential with io.homeostat.jgroups.Keygen");
@@ -164,6 +188,14 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         b.maxFrameBytes = maxFrameBytes;
         b.maxSendQueueMessages = maxSendQueueMessages;
         b.maxSendQueueBytes = maxSendQueueBytes;
+        // a per-destination bound equal to its default stays a default: it follows later changes of the totals
+        b.maxQueuedMessagesPerDestination = maxQueuedMessagesPerDestination
+                == defaultMaxQueuedMessagesPerDestination(maxSendQueueMessages) ? -1 : maxQueuedMessagesPerDestination;
+        b.maxQueuedBytesPerDestination = maxQueuedBytesPerDestination
+                == defaultMaxQueuedBytesPerDestination(maxSendQueueBytes, maxFrameBytes) ? -1
+                        : maxQueuedBytesPerDestination;
+        b.senderThreads = senderThreads;
+        b.routeGraceMillis = routeGraceMillis;
         b.keystorePath = keystorePath;
         b.keystorePassword = keystorePassword;
         b.dropLogIntervalMillis = dropLogIntervalMillis;
@@ -178,12 +210,26 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 + ", bindAddress=" + bindAddress + ", bindPort=" + bindPort + ", portRange=" + portRange
                 + ", initialMembers=" + initialMembers + ", dnsQuery=" + dnsQuery + ", maxFrameBytes=" + maxFrameBytes
                 + ", maxSendQueueMessages=" + maxSendQueueMessages + ", maxSendQueueBytes=" + maxSendQueueBytes
+                + ", maxQueuedMessagesPerDestination=" + maxQueuedMessagesPerDestination
+                + ", maxQueuedBytesPerDestination=" + maxQueuedBytesPerDestination + ", senderThreads=" + senderThreads
+                + ", routeGraceMillis=" + routeGraceMillis
                 + ", keystorePath=" + keystorePath + ", keystorePassword=" + (keystorePassword == null ? null : "***")
                 + ", dropLogIntervalMillis=" + dropLogIntervalMillis + ", closeTimeoutMillis=" + closeTimeoutMillis
                 + "]";
     }
 
-    /** Defaults: cluster {@code homeostat}, the loopback stack, 2 MiB frames, 10,000 queued frames or 64 MiB. */
+    static int defaultMaxQueuedMessagesPerDestination(int maxSendQueueMessages) {
+        return Math.max(1, maxSendQueueMessages / 4);
+    }
+
+    static long defaultMaxQueuedBytesPerDestination(long maxSendQueueBytes, int maxFrameBytes) {
+        return Math.min(maxSendQueueBytes, Math.max(maxFrameBytes, maxSendQueueBytes / 4));
+    }
+
+    /**
+     * Defaults: cluster {@code homeostat}, the loopback stack, 2 MiB frames, 10,000 queued frames or 64 MiB in all and
+     * a quarter of that per destination, 4 sender threads, routes kept 30 s after a member leaves the view.
+     */
     public static final class Builder {
         private String clusterName = "homeostat";
         private String stack = "loopback";
@@ -196,6 +242,10 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         private int maxFrameBytes = MessageCodec.DEFAULT_MAX_FRAME_BYTES;
         private int maxSendQueueMessages = 10_000;
         private long maxSendQueueBytes = 64L * 1024 * 1024;
+        private int maxQueuedMessagesPerDestination = -1; // -1: derived from the totals in build()
+        private long maxQueuedBytesPerDestination = -1;
+        private int senderThreads = 4;
+        private long routeGraceMillis = 30_000;
         private Path keystorePath;
         private String keystorePassword;
         private long dropLogIntervalMillis = 10_000;
@@ -259,6 +309,28 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
             return this;
         }
 
+        /** Default: a quarter of {@code maxSendQueueMessages}. */
+        public Builder maxQueuedMessagesPerDestination(int v) {
+            maxQueuedMessagesPerDestination = v;
+            return this;
+        }
+
+        /** Default: a quarter of {@code maxSendQueueBytes}, at least {@code maxFrameBytes}. */
+        public Builder maxQueuedBytesPerDestination(long v) {
+            maxQueuedBytesPerDestination = v;
+            return this;
+        }
+
+        public Builder senderThreads(int v) {
+            senderThreads = v;
+            return this;
+        }
+
+        public Builder routeGraceMillis(long v) {
+            routeGraceMillis = v;
+            return this;
+        }
+
         /** The cluster credential; both null for an open cluster. */
         public Builder credential(Path keystore, String password) {
             keystorePath = keystore;
@@ -278,8 +350,14 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
 
         /** @throws JGroupsConfigException naming the first bad setting */
         public JGroupsOptions build() {
+            int perDestinationMessages = maxQueuedMessagesPerDestination == -1
+                    ? defaultMaxQueuedMessagesPerDestination(maxSendQueueMessages) : maxQueuedMessagesPerDestination;
+            long perDestinationBytes = maxQueuedBytesPerDestination == -1
+                    ? defaultMaxQueuedBytesPerDestination(maxSendQueueBytes, maxFrameBytes)
+                    : maxQueuedBytesPerDestination;
             return new JGroupsOptions(clusterName, stack, nodeName, bindAddress, bindPort, portRange, initialMembers,
-                    dnsQuery, maxFrameBytes, maxSendQueueMessages, maxSendQueueBytes, keystorePath, keystorePassword,
+                    dnsQuery, maxFrameBytes, maxSendQueueMessages, maxSendQueueBytes, perDestinationMessages,
+                    perDestinationBytes, senderThreads, routeGraceMillis, keystorePath, keystorePassword,
                     dropLogIntervalMillis, closeTimeoutMillis);
         }
     }

@@ -5,18 +5,24 @@ import io.homeostat.runtime.Message;
 import io.homeostat.runtime.threaded.Discovery;
 import io.homeostat.runtime.threaded.Transport;
 import java.net.BindException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jgroups.BytesMessage;
@@ -37,11 +43,41 @@ import org.slf4j.LoggerFactory;
  * received; an endpoint not (yet) mapped is unreachable and messages to it are dropped and counted.
  *
  * <h2>Sending</h2>
- * {@link #send} encodes on the caller's thread and hands the frame to a bounded queue drained by one sender thread, so
- * it never blocks on JGroups or the network, and never throws for unknown, unreachable or overloaded destinations: the
- * message is dropped and counted. Frames go as OOB (delivered concurrently, no ordering: the protocols don't need
- * it), NO_RELIABILITY (the protocols retry themselves; no retransmission buffers for dead peers) and NO_FC (never wait
- * for credits). Messages to this process's own endpoint are handed to the inbox directly.
+ * {@link #send} encodes on the caller's thread and queues the frame for its destination, so it never blocks on JGroups
+ * or the network, and never throws for unknown, unreachable or overloaded destinations: the message is dropped and
+ * counted. Frames go as OOB (delivered concurrently, no ordering: the protocols don't need it), NO_RELIABILITY (the
+ * protocols retry themselves; no retransmission buffers for dead peers) and NO_FC (never wait for credits). Messages
+ * to this process's own endpoint are handed to the inbox directly.
+ *
+ * <h2>A dead member must not starve the live ones</h2>
+ * After a {@code kill -9} a member stays in the JGroups view until failure detection removes it (about 15 s with the
+ * shipped stacks), and its route longer. Every send to it makes JGroups' TCP transport connect, which blocks the
+ * connecting thread for up to {@code sock_conn_timeout} when the peer's host does not answer (longer for a TLS
+ * handshake with a peer that accepts but never answers: JGroups 5.5 sets no timeout on it). Two things keep that delay
+ * on the dead member's own traffic:
+ * <ul>
+ *   <li><b>In JGroups</b>, which is where the connect happens with the shipped stacks: JGroups 5.5's default
+ *   per-destination bundler sends to <em>all</em> members from one thread unless
+ *   {@code bundler.use_single_sender_thread=false}; a connect to a dead member then delayed every other member's
+ *   messages (measured on loopback: 200 round trips between two live members took 74 s instead of 0.4 s).
+ *   {@link Stacks} sets it to false on TCP stacks that do not choose, so each member gets its own JGroups sender
+ *   thread (and its own bounded JGroups queue, which drops when full), and warns about a TCP stack that keeps one
+ *   sender thread. {@code channel.send} then only enqueues.</li>
+ *   <li><b>Here</b>, for stacks whose {@code channel.send} does block (a {@code no-bundler} stack connects and writes
+ *   on the caller's thread): frames wait in one bounded queue per destination (JGroups address), bounded by
+ *   {@link JGroupsOptions#maxQueuedMessagesPerDestination()} and {@link JGroupsOptions#maxQueuedBytesPerDestination()}
+ *   as well as by the totals {@link JGroupsOptions#maxSendQueueMessages()} and
+ *   {@link JGroupsOptions#maxSendQueueBytes()}, so a dead member's backlog cannot take the space of the others. A
+ *   pool of {@link JGroupsOptions#senderThreads()} threads drains them; each queue is drained by at most one thread at
+ *   a time, a bounded batch per turn before it goes to the back of the line, so one blocked destination holds one
+ *   thread and the others keep going (up to {@code senderThreads - 1} blocked destinations at once). A thread per
+ *   destination would tolerate any number, but costs a thread per member for what the shipped stacks never need.</li>
+ * </ul>
+ * When a member leaves the JGroups view (it crashed or was suspected), the frames still queued for it are dropped,
+ * counted ({@link Counters#droppedDeparted()}) and logged at most once per
+ * {@link JGroupsOptions#dropLogIntervalMillis()}: the protocols above retry. Its route is kept for
+ * {@link JGroupsOptions#routeGraceMillis()} (see {@link RouteTable}), so a member that is alive but briefly outside the
+ * view stays reachable; later frames to it are queued anew.
  *
  * <h2>Receiving</h2>
  * Frames are decoded on JGroups' delivery threads and handed to the registered inbox. A frame that does not decode,
@@ -62,18 +98,23 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     static final int MAX_LEARNED_ADDRESSES = 4_096;
     /** Endpoint-to-JGroups-address entries; beyond this, entries of endpoints not in the view are evicted. */
     static final int MAX_ENDPOINT_ENTRIES = 16_384;
+    /** Frames one sender thread hands to JGroups for one destination before serving the next destination. */
+    static final int DRAIN_BATCH_FRAMES = 64;
 
-    private record Outgoing(org.jgroups.Address dest, byte[] frame) {
-    }
-
-    /** A snapshot of the transport's counters. */
+    /**
+     * A snapshot of the transport's counters.
+     *
+     * @param droppedQueueFull a send queue was full: all destinations' together, or the destination's own
+     * @param droppedDeparted  frames that were queued for a member when it left the JGroups view
+     */
     public record Counters(long sent, long delivered, long droppedNoRoute, long droppedQueueFull,
-            long droppedEncodeFailed, long droppedSendFailed, long droppedUndecodable, long droppedNoInbox) {
+            long droppedEncodeFailed, long droppedSendFailed, long droppedUndecodable, long droppedNoInbox,
+            long droppedDeparted) {
 
         /** Every message or frame dropped, for any reason. */
         public long dropped() {
             return droppedNoRoute + droppedQueueFull + droppedEncodeFailed + droppedSendFailed + droppedUndecodable
-                    + droppedNoInbox;
+                    + droppedNoInbox + droppedDeparted;
         }
     }
 
@@ -84,14 +125,16 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     private final RateLimitedLog dropLog;
 
     private final ConcurrentMap<Address, Inbox> inboxes = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, org.jgroups.Address> routes = new ConcurrentHashMap<>();
+    private final RouteTable routes;
     private final Set<Address> learned = ConcurrentHashMap.newKeySet();
     private volatile Set<String> viewEndpoints = Set.of();
     private volatile List<Address> known = List.of();
 
-    private final BlockingQueue<Outgoing> sendQueue;
+    /** One outgoing queue per destination; a lane is replaced (never reused) after it is retired. */
+    private final ConcurrentMap<org.jgroups.Address, Lane> lanes = new ConcurrentHashMap<>();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
     private final AtomicLong queuedBytes = new AtomicLong();
-    private final Thread sender;
+    private final ThreadPoolExecutor senders;
     private volatile boolean closed;
 
     private final LongAdder sent = new LongAdder();
@@ -102,6 +145,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     private final LongAdder droppedSendFailed = new LongAdder();
     private final LongAdder droppedUndecodable = new LongAdder();
     private final LongAdder droppedNoInbox = new LongAdder();
+    private final LongAdder droppedDeparted = new LongAdder();
 
     private JGroupsTransport(JGroupsOptions options, JChannel channel, String endpoint) {
         this.options = options;
@@ -109,9 +153,17 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         this.channel = channel;
         this.endpoint = endpoint;
         this.dropLog = new RateLimitedLog(LOG, options.dropLogIntervalMillis(), System::nanoTime);
-        this.sendQueue = new ArrayBlockingQueue<>(options.maxSendQueueMessages());
-        this.sender = new Thread(this::drainSendQueue, "homeostat-jgroups-sender-" + endpoint);
-        this.sender.setDaemon(true);
+        this.routes = new RouteTable(options.routeGraceMillis(), MAX_ENDPOINT_ENTRIES, System::nanoTime);
+        AtomicInteger threadNumber = new AtomicInteger();
+        // a lane is queued here at most once at a time, so this queue is bounded by the number of lanes
+        this.senders = new ThreadPoolExecutor(options.senderThreads(), options.senderThreads(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "homeostat-jgroups-sender-" + endpoint + "-" + threadNumber
+                            .incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.senders.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -138,6 +190,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         try {
             channel.connect(options.clusterName());
         } catch (Exception e) {
+            t.senders.shutdownNow();
             channel.close();
             if (hasCause(e, BindException.class)) {
                 throw new JGroupsConfigException("no free port to bind for stack '" + options.stack() + "' ("
@@ -146,7 +199,6 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             throw new IllegalStateException("cannot join JGroups cluster '" + options.clusterName() + "' with stack '"
                     + options.stack() + "': " + e.getMessage(), e);
         }
-        t.sender.start();
         t.onView(channel.getView());
         LOG.info("joined JGroups cluster '{}' as endpoint '{}' ({}), view {}", options.clusterName(), name,
                 channel.getAddress(), channel.getView());
@@ -184,7 +236,8 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     /** A snapshot of the counters. */
     public Counters counters() {
         return new Counters(sent.sum(), delivered.sum(), droppedNoRoute.sum(), droppedQueueFull.sum(),
-                droppedEncodeFailed.sum(), droppedSendFailed.sum(), droppedUndecodable.sum(), droppedNoInbox.sum());
+                droppedEncodeFailed.sum(), droppedSendFailed.sum(), droppedUndecodable.sum(), droppedNoInbox.sum(),
+                droppedDeparted.sum());
     }
 
     /** For tests: the channel. */
@@ -195,6 +248,12 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     /** For tests: the JGroups address an endpoint maps to, or null. */
     org.jgroups.Address route(String remoteEndpoint) {
         return routes.get(remoteEndpoint);
+    }
+
+    /** For tests: frames queued for a JGroups address, not yet handed to JGroups. */
+    int queuedFrames(org.jgroups.Address dest) {
+        Lane lane = lanes.get(dest);
+        return lane == null ? 0 : lane.size();
     }
 
     // ------------------------------------------------------------------------------------------------- Transport
@@ -243,12 +302,56 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
                     + " that cannot be encoded: " + e.getMessage());
             return;
         }
+        enqueue(to.endpoint(), dest, frame);
+    }
+
+    private void enqueue(String toEndpoint, org.jgroups.Address dest, byte[] frame) {
+        int messages = queuedMessages.incrementAndGet();
         long bytes = queuedBytes.addAndGet(frame.length);
-        if (bytes > options.maxSendQueueBytes() || !sendQueue.offer(new Outgoing(dest, frame))) {
-            queuedBytes.addAndGet(-frame.length);
+        if (messages > options.maxSendQueueMessages() || bytes > options.maxSendQueueBytes()) {
+            release(1, frame.length);
             droppedQueueFull.increment();
-            dropLog.warn("queue-full", "dropped outgoing messages: the send queue is full (maxSendQueueMessages="
-                    + options.maxSendQueueMessages() + ", maxSendQueueBytes=" + options.maxSendQueueBytes() + ")");
+            dropLog.warn("queue-full", "dropped outgoing messages: the send queues of all destinations together are "
+                    + "full (maxSendQueueMessages=" + options.maxSendQueueMessages() + ", maxSendQueueBytes="
+                    + options.maxSendQueueBytes() + ")");
+            return;
+        }
+        while (true) {
+            Lane lane = lanes.computeIfAbsent(dest, Lane::new);
+            Lane.Offer result = lane.offer(frame);
+            switch (result) {
+                case QUEUED -> {
+                    return;
+                }
+                case SCHEDULE -> {
+                    schedule(lane);
+                    return;
+                }
+                case FULL -> {
+                    release(1, frame.length);
+                    droppedQueueFull.increment();
+                    dropLog.warn("queue-full-destination", "dropped outgoing messages to '" + toEndpoint + "' (" + dest
+                            + "): its send queue is full (maxQueuedMessagesPerDestination="
+                            + options.maxQueuedMessagesPerDestination() + ", maxQueuedBytesPerDestination="
+                            + options.maxQueuedBytesPerDestination() + "); other destinations are not affected");
+                    return;
+                }
+                case RETIRED -> lanes.remove(dest, lane); // retired concurrently: take a fresh one
+                default -> throw new AssertionError(result);
+            }
+        }
+    }
+
+    private void release(int messages, long bytes) {
+        queuedMessages.addAndGet(-messages);
+        queuedBytes.addAndGet(-bytes);
+    }
+
+    private void schedule(Lane lane) {
+        try {
+            senders.execute(lane);
+        } catch (RejectedExecutionException e) {
+            lane.retire(); // closing: drop what is queued
         }
     }
 
@@ -267,26 +370,105 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         }
     }
 
-    private void drainSendQueue() {
-        while (!closed) {
-            Outgoing o;
-            try {
-                o = sendQueue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
+    private void sendNow(org.jgroups.Address dest, byte[] frame) {
+        try {
+            BytesMessage msg = new BytesMessage(dest, frame);
+            msg.setFlag(org.jgroups.Message.Flag.OOB, org.jgroups.Message.Flag.NO_RELIABILITY,
+                    org.jgroups.Message.Flag.NO_FC);
+            channel.send(msg);
+        } catch (Exception e) {
+            droppedSendFailed.increment();
+            dropLog.warn("send", "JGroups could not send to " + dest + ": " + e);
+        }
+    }
+
+    /**
+     * The outgoing queue of one destination. At most one sender thread drains it at a time ({@code scheduled}); it
+     * hands at most {@link #DRAIN_BATCH_FRAMES} frames to JGroups per turn, then goes to the back of the line.
+     */
+    private final class Lane implements Runnable {
+
+        enum Offer { QUEUED, SCHEDULE, FULL, RETIRED }
+
+        private final org.jgroups.Address dest;
+        private final ArrayDeque<byte[]> frames = new ArrayDeque<>();
+        private long bytes; // guarded by this
+        private boolean scheduled; // guarded by this: queued on, or running in, the sender pool
+        private boolean retired; // guarded by this
+
+        Lane(org.jgroups.Address dest) {
+            this.dest = dest;
+        }
+
+        synchronized Offer offer(byte[] frame) {
+            if (retired) {
+                return Offer.RETIRED;
             }
-            if (o == null) {
-                continue;
+            if (frames.size() >= options.maxQueuedMessagesPerDestination()
+                    || bytes + frame.length > options.maxQueuedBytesPerDestination()) {
+                return Offer.FULL;
             }
-            queuedBytes.addAndGet(-o.frame.length);
-            try {
-                BytesMessage msg = new BytesMessage(o.dest, o.frame);
-                msg.setFlag(org.jgroups.Message.Flag.OOB, org.jgroups.Message.Flag.NO_RELIABILITY,
-                        org.jgroups.Message.Flag.NO_FC);
-                channel.send(msg);
-            } catch (Exception e) {
-                droppedSendFailed.increment();
-                dropLog.warn("send", "JGroups could not send to " + o.dest + ": " + e);
+            frames.addLast(frame);
+            bytes += frame.length;
+            if (scheduled) {
+                return Offer.QUEUED;
+            }
+            scheduled = true;
+            return Offer.SCHEDULE;
+        }
+
+        private synchronized byte[] poll() {
+            byte[] f = frames.pollFirst();
+            if (f == null) {
+                scheduled = false;
+            } else {
+                bytes -= f.length;
+            }
+            return f;
+        }
+
+        private synchronized boolean finishTurn() {
+            if (frames.isEmpty() || retired) {
+                scheduled = false;
+                return false;
+            }
+            return true;
+        }
+
+        synchronized int size() {
+            return frames.size();
+        }
+
+        /** No more frames; drops the queued ones and returns how many. */
+        int retire() {
+            int n;
+            long b;
+            synchronized (this) {
+                retired = true;
+                n = frames.size();
+                b = bytes;
+                frames.clear();
+                bytes = 0;
+            }
+            release(n, b);
+            return n;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < DRAIN_BATCH_FRAMES; i++) {
+                byte[] frame = poll();
+                if (frame == null) {
+                    return;
+                }
+                release(1, frame.length);
+                if (closed) {
+                    return;
+                }
+                sendNow(dest, frame);
+            }
+            if (finishTurn()) {
+                schedule(this); // more to send: after the other destinations waiting for a thread
             }
         }
     }
@@ -345,8 +527,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         if (src == null || from.endpoint().equals(endpoint)) {
             return;
         }
-        org.jgroups.Address old = routes.put(from.endpoint(), src);
-        boolean changed = !src.equals(old);
+        boolean changed = routes.learn(from.endpoint(), src);
         if (!learned.contains(from) && learned.size() < MAX_LEARNED_ADDRESSES) {
             changed |= learned.add(from);
         }
@@ -360,6 +541,8 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             return;
         }
         Set<String> names = new LinkedHashSet<>();
+        Set<org.jgroups.Address> members = new HashSet<>(view.getMembers());
+        Map<String, org.jgroups.Address> named = new HashMap<>();
         for (org.jgroups.Address member : view.getMembers()) {
             String name = NameCache.get(member);
             if (name == null) {
@@ -367,15 +550,33 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             }
             names.add(name);
             if (!name.equals(endpoint)) {
-                routes.put(name, member);
+                named.put(name, member);
             }
         }
+        routes.onView(members, named); // members that left start their grace; expired routes are forgotten
+        dropDeparted(members);
         viewEndpoints = Set.copyOf(names);
-        if (routes.size() > MAX_ENDPOINT_ENTRIES) {
-            routes.keySet().retainAll(names);
-        }
         learned.removeIf(a -> !names.contains(a.endpoint()));
         recomputeKnown();
+    }
+
+    /**
+     * Drops the queues of destinations outside the view: they crashed or were suspected, and the protocols retry. A
+     * member still routed (in its grace period) gets a fresh queue with its next message.
+     */
+    private void dropDeparted(Set<org.jgroups.Address> members) {
+        for (Lane lane : lanes.values()) {
+            if (members.contains(lane.dest)) {
+                continue;
+            }
+            lanes.remove(lane.dest, lane);
+            int n = lane.retire();
+            if (n > 0) {
+                droppedDeparted.add(n);
+                dropLog.warn("departed", "dropped " + n + " queued outgoing messages to " + lane.dest
+                        + ": it left the JGroups view (crashed or suspected); the protocols retry");
+            }
+        }
     }
 
     private synchronized void recomputeKnown() {
@@ -401,16 +602,18 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         return known;
     }
 
-    /** Stops the sender thread (frames still queued are dropped) and leaves the cluster. Idempotent. */
+    /** Stops the sender threads (frames still queued are dropped) and leaves the cluster. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        sender.interrupt();
+        senders.shutdownNow();
+        lanes.values().forEach(Lane::retire);
+        lanes.clear();
         try {
-            sender.join(options.closeTimeoutMillis());
+            senders.awaitTermination(options.closeTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -9,6 +9,7 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -16,14 +17,26 @@ import org.jgroups.JChannel;
 import org.jgroups.conf.ConfiguratorFactory;
 import org.jgroups.conf.ProtocolConfiguration;
 import org.jgroups.conf.ProtocolStackConfigurator;
+import org.jgroups.protocols.Bundler;
+import org.jgroups.protocols.PerDestinationBundler;
 import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TP;
+import org.jgroups.protocols.TransferQueueBundler;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.TLSClientAuth;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Resolves {@link JGroupsOptions#stack()}, applies the option overrides, and creates the (unconnected) channel. */
 final class Stacks {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Stacks.class);
+
     static final String DNS_QUERY_PROPERTY = "homeostat.jgroups.dns_query";
+    static final String BUNDLER_TYPE = "bundler_type";
+    static final String SINGLE_SENDER_THREAD = "bundler.use_single_sender_thread";
+    private static final Set<String> PER_DESTINATION_BUNDLER = Set.of("per-destination", "pd", "pdb",
+            PerDestinationBundler.class.getName());
 
     private Stacks() {
     }
@@ -96,6 +109,12 @@ final class Stacks {
         if (o.bindPort() > 0) {
             tp.put("bind_port", Integer.toString(o.bindPort()));
         }
+        if (named(transport, "TCP") && !tp.containsKey(SINGLE_SENDER_THREAD)
+                && PER_DESTINATION_BUNDLER.contains(tp.getOrDefault(BUNDLER_TYPE, "per-destination").trim())) {
+            // JGroups' default (true) sends to every member from one thread: a connect to a crashed member (up to
+            // sock_conn_timeout each time) then delays the messages to all live members. One thread per member
+            tp.put(SINGLE_SENDER_THREAD, "false");
+        }
         ProtocolConfiguration tcpping = find(stack, "TCPPING");
         if (o.portRange() >= 0) {
             tp.put("port_range", Integer.toString(o.portRange()));
@@ -153,7 +172,30 @@ final class Stacks {
             Protocol bottom = channel.getProtocolStack().getTransport();
             ((TCP) bottom).tls().enabled(true).setSSLContext(tls).setClientAuth(TLSClientAuth.NEED);
         }
+        warnIfOneSenderThread(channel.getProtocolStack().getTransport(), o.stack());
         return channel;
+    }
+
+    /**
+     * Does this TCP transport hand the messages to all members to one JGroups thread, so that connecting to a crashed
+     * member delays the others?
+     */
+    static boolean sendsFromOneThread(TP transport) {
+        if (!(transport instanceof TCP)) {
+            return false; // UDP does not connect; TCP_NIO2 connects without blocking
+        }
+        Bundler b = transport.getBundler();
+        return b instanceof TransferQueueBundler
+                || (b instanceof PerDestinationBundler pd && pd.useSingleSenderThread());
+    }
+
+    private static void warnIfOneSenderThread(TP transport, String stack) {
+        if (sendsFromOneThread(transport)) {
+            LOG.warn("stack '{}': JGroups sends to all members from one thread ({}), so after a member crashes every "
+                    + "connect attempt to it (up to sock_conn_timeout each) delays the messages to the live members. "
+                    + "Use bundler_type=\"per-destination\" with bundler.use_single_sender_thread=\"false\" on TCP",
+                    stack, transport.getBundler().getClass().getSimpleName());
+        }
     }
 
     static boolean isLoopback(String address) {

@@ -68,6 +68,57 @@ class JGroupsConfigTest {
     }
 
     @Test
+    void perDestinationQueueBoundsDefaultToAQuarterOfTheTotalsAndAreValidatedByName() {
+        JGroupsOptions d = base().build();
+        assertThat(d.maxQueuedMessagesPerDestination()).isEqualTo(d.maxSendQueueMessages() / 4);
+        assertThat(d.maxQueuedBytesPerDestination()).isEqualTo(d.maxSendQueueBytes() / 4);
+        assertThat(d.senderThreads()).isGreaterThan(1);
+        assertThat(d.routeGraceMillis()).isPositive();
+        JGroupsOptions small = base().maxSendQueueMessages(100).maxSendQueueBytes(d.maxFrameBytes()).build();
+        assertThat(small.maxQueuedMessagesPerDestination()).isEqualTo(25);
+        assertThat(small.maxQueuedBytesPerDestination()).as("never below one frame").isEqualTo(d.maxFrameBytes());
+        assertThat(d.toBuilder().maxSendQueueMessages(40).build().maxQueuedMessagesPerDestination())
+                .as("a default stays a default through toBuilder").isEqualTo(10);
+        assertThat(base().maxQueuedMessagesPerDestination(7).build().toBuilder().build()
+                .maxQueuedMessagesPerDestination()).isEqualTo(7);
+
+        assertThatThrownBy(() -> base().maxQueuedMessagesPerDestination(0).build())
+                .isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxQueuedMessagesPerDestination");
+        assertThatThrownBy(() -> base().maxSendQueueMessages(10).maxQueuedMessagesPerDestination(11).build())
+                .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("maxSendQueueMessages (10)");
+        assertThatThrownBy(() -> base().maxQueuedBytesPerDestination(1_000).build())
+                .isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxQueuedBytesPerDestination")
+                .hasMessageContaining("maxFrameBytes");
+        assertThatThrownBy(() -> base().senderThreads(0).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.senderThreads");
+        assertThatThrownBy(() -> base().routeGraceMillis(-1).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.routeGraceMillis");
+    }
+
+    /** JGroups' default sends to all members from one thread: a connect to a crashed member would delay the others. */
+    @Test
+    void tcpStacksSendFromOneJGroupsThreadPerMemberUnlessTheXmlSaysOtherwise() throws Exception {
+        String tcp = "<config xmlns=\"urn:org:jgroups\"><TCP bind_addr=\"127.0.0.1\" bind_port=\"7800\" %s/><TCPPING/>"
+                + "<pbcast.NAKACK2/><UNICAST3/><pbcast.GMS/></config>";
+        Path unset = Files.writeString(dir.resolve("unset.xml"), String.format(tcp, ""));
+        Path one = Files.writeString(dir.resolve("one.xml"), String.format(tcp,
+                "bundler.use_single_sender_thread=\"true\""));
+        Path queue = Files.writeString(dir.resolve("tq.xml"), String.format(tcp, "bundler_type=\"transfer-queue\""));
+        try (JChannel ch = Stacks.createChannel(base().stack(unset.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).isFalse();
+        }
+        try (JChannel ch = Stacks.createChannel(base().stack(one.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).as("explicit: kept, warned")
+                    .isTrue();
+        }
+        try (JChannel ch = Stacks.createChannel(base().stack(queue.toString()).build())) {
+            assertThat(Stacks.sendsFromOneThread(ch.getProtocolStack().getTransport())).isTrue();
+        }
+    }
+
+    @Test
     void theLoopbackStackRefusesANonLoopbackBindAddress() {
         assertThatThrownBy(() -> Stacks.createChannel(base().bindAddress("10.1.2.3").build()))
                 .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("JGroupsOptions.bindAddress")
@@ -115,6 +166,7 @@ class JGroupsConfigTest {
             try (JChannel ch = Stacks.createChannel(b.build())) {
                 TP tp = ch.getProtocolStack().getTransport();
                 assertThat(tp.getBindAddress().getHostAddress()).as(stack).isEqualTo("127.0.0.1");
+                assertThat(Stacks.sendsFromOneThread(tp)).as(stack).isFalse();
             }
         }
         assertThat(new String(Stacks.class.getResourceAsStream("/homeostat/jgroups/loopback.xml").readAllBytes(),
