@@ -127,8 +127,7 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
     }
 
     RegionStore regionStore(String regionName) {
-        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes(),
-                config.operationTimeoutMillis());
+        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes());
     }
 
     KeyCodec keyCodec() {

@@ -6,10 +6,6 @@ import io.homeostat.Transaction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.hibernate.cache.CacheException;
@@ -36,10 +32,9 @@ final class RegionStore {
     private final byte[] entryPrefix;
     private final byte[] genKey;
     private final int maxEntryBytes;
-    private final long operationTimeoutMillis;
 
-    RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes,
-            long operationTimeoutMillis) {
+    /** Reads and writes go through {@code store}, whose client options bound every call's time. */
+    RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes) {
         this.name = name;
         this.store = store;
         this.codec = codec;
@@ -48,7 +43,6 @@ final class RegionStore {
         this.entryPrefix = Bytes.concat(base, new byte[] {'e'});
         this.genKey = Bytes.concat(base, new byte[] {'g'});
         this.maxEntryBytes = maxEntryBytes;
-        this.operationTimeoutMillis = operationTimeoutMillis;
     }
 
     /** A soft lock: 128 random bits. */
@@ -85,14 +79,14 @@ final class RegionStore {
     /** The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). */
     Object get(byte[] key) {
         try {
-            CompletableFuture<Optional<byte[]>> entry = store.getAsync(storeKey(key));
-            CompletableFuture<Optional<byte[]>> gen = store.getAsync(genKey);
-            Entry e = Entry.parse(await(entry).orElse(null));
+            // near reads: local while this node holds read leases on both keys, and as linearizable as quorum reads
+            // (every write to either key revokes the leases before it completes)
+            Entry e = Entry.parse(store.getNear(storeKey(key)).orElse(null));
             if (!(e instanceof Entry.Value)) {
                 return null;
             }
             Entry.Value v = (Entry.Value) e;
-            if (v.gen != Gen.parse(await(gen)).gen) {
+            if (v.gen != Gen.parse(store.getNear(genKey)).gen) {
                 return null;
             }
             return codec.decode(v.payload);
@@ -102,23 +96,6 @@ final class RegionStore {
         } catch (HomeostatException | CacheException ex) {
             LOG.log(Level.FINE, ex, () -> "Homeostat L2 region " + name + ": read failed, treated as a miss");
             return null;
-        }
-    }
-
-    private <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(operationTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof HomeostatException) {
-                throw (HomeostatException) e.getCause();
-            }
-            throw new CacheException("Homeostat L2 region " + name + ": read failed", e.getCause());
-        } catch (TimeoutException e) {
-            throw new CacheException("Homeostat L2 region " + name + ": read timed out after "
-                    + operationTimeoutMillis + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CacheException("interrupted", e);
         }
     }
 
