@@ -97,12 +97,12 @@ public final class BootstrappingNode implements Protocol {
             }
         }
         if (others.isEmpty() && round == 0) {
-            become(env, RingId.random(env.random()), true); // nobody else known: a new cluster
+            become(env, RingId.random(env.random()), null); // nobody else known: a new cluster
             return;
         }
         boolean lowestOfStarting = starting.isEmpty() || self.compareTo(starting.first()) < 0;
         if (round >= config.maxRounds() || (round >= config.foundAfterRounds() && lowestOfStarting)) {
-            become(env, RingId.random(env.random()), true);
+            become(env, RingId.random(env.random()), null);
             return;
         }
         for (int i = 0; i < config.probesPerRound() && !others.isEmpty(); i++) {
@@ -112,10 +112,11 @@ public final class BootstrappingNode implements Protocol {
         env.setTimer(config.roundMillis(), new Round(round));
     }
 
-    private void become(Environment env, RingId position, boolean founded) {
+    /** Starts the node at {@code position}; {@code offerer} is the member that proposed it (null: founded a ring). */
+    private void become(Environment env, RingId position, Address offerer) {
         node = factory.apply(position);
-        if (!founded) {
-            node.joiningByOffer();
+        if (offerer != null) {
+            node.placedBy(offerer);
         }
         node.start(env);
         if (onStarted != null) {
@@ -131,7 +132,7 @@ public final class BootstrappingNode implements Protocol {
             env.send(from, new PositionOffer(p.requestId(), null, true));
         } else if (message instanceof PositionOffer o) {
             if (o.offer() != null) {
-                become(env, o.offer(), false);
+                become(env, o.offer(), from);
             } else if (o.starting()) {
                 starting.add(from);
             }

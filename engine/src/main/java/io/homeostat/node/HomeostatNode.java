@@ -40,9 +40,13 @@ public final class HomeostatNode implements Protocol {
         this.positions = new PositionAdvisor(replicas.placement(), ringConfig.successorListLength());
     }
 
-    /** See {@link PositionAdvisor}: a node that joins by an offer should not advise others until it has joined. */
-    void joiningByOffer() {
-        positions.adviseWhileAlone(false);
+    /**
+     * This node stands where {@code offerer} told it to: it joins the offerer's ring first, and advises no other node
+     * until it is in that ring (see {@link PositionAdvisor}). Call before {@link #start}.
+     */
+    void placedBy(Address offerer) {
+        positions.placedBy(offerer);
+        ring.firstContact(offerer);
     }
 
     /** What the self-management loops did lately; read it on the event loop. */

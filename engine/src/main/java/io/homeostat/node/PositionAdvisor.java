@@ -36,18 +36,29 @@ final class PositionAdvisor {
      * took an offer and has not joined yet: its ring of one says nothing about the cluster it is about to join.
      */
     private boolean adviseWhileAlone = true;
+    /**
+     * The member whose offer placed this node, or null. Until this node's ring includes it (or the ring is large
+     * enough that the successor list is full), this node may be in a ring of newcomers that has not merged with the
+     * cluster yet, and its picture would place joiners on top of members it does not know.
+     */
+    private Address placedBy;
 
     PositionAdvisor(Placement placement, int successorListLength) {
         this.placement = placement;
         this.successorListLength = successorListLength;
     }
 
-    void adviseWhileAlone(boolean advise) {
-        this.adviseWhileAlone = advise;
+    /** This node took a position offered by {@code offerer}: see {@link #placedBy}. */
+    void placedBy(Address offerer) {
+        this.adviseWhileAlone = false;
+        this.placedBy = offerer;
     }
 
     void onProbe(Environment env, Address from, PositionProbe probe, RingNode ring) {
-        if (ring.isStopped() || (!adviseWhileAlone && ring.successors().isEmpty())) {
+        if (placedBy != null && (ring.knows(placedBy) || ring.successors().size() >= successorListLength)) {
+            placedBy = null; // we are in the cluster's ring
+        }
+        if (ring.isStopped() || (!adviseWhileAlone && ring.successors().isEmpty()) || placedBy != null) {
             env.send(from, new PositionOffer(probe.requestId(), null, false)); // leaving, or not joined yet
             return;
         }

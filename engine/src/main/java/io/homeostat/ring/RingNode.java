@@ -84,6 +84,7 @@ public final class RingNode implements Protocol {
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextRequestId;
     private boolean stopped;
+    private Address firstContact;
 
     public RingNode(RingId id, Address address, RingConfig config, RingListener listener) {
         this.config = config;
@@ -519,6 +520,14 @@ public final class RingNode implements Protocol {
     // ------------------------------------------------------------------ join and merge
 
     private void probe(Environment env) {
+        if (firstContact != null) {
+            Address contact = firstContact;
+            firstContact = null;
+            if (!contact.equals(self.address())) {
+                sendProbe(env, contact);
+                return;
+            }
+        }
         List<Address> known = env.knownAddresses();
         if (known.isEmpty()) {
             return;
@@ -551,6 +560,19 @@ public final class RingNode implements Protocol {
             listener.onAction(joining ? "join" : "merge", self + " -> " + candidate);
             env.send(candidate.address(), new Stabilize(self));
         }
+    }
+
+    /** Whether {@code a} is this node's predecessor, a successor or a finger. */
+    public boolean knows(Address a) {
+        return inRoutingState(a);
+    }
+
+    /**
+     * The address the first join probe goes to (instead of a random one from discovery): a node that was told where
+     * to stand by a member joins that member's ring. Call before {@link #start}.
+     */
+    public void firstContact(Address contact) {
+        this.firstContact = contact;
     }
 
     private boolean inRoutingState(Address a) {

@@ -25,8 +25,10 @@ class BalancedJoinTest {
 
     private static final ReplicaConfig CONFIG = ReplicaConfig.defaults();
 
+    /** gapMillis &lt; 0: the first node starts alone, the others all at once -gapMillis later. */
     @ParameterizedTest(name = "{0} nodes, started {1} ms apart")
-    @CsvSource({"3, 2000", "4, 2000", "5, 2000", "7, 2000", "3, 0", "4, 0", "5, 0", "7, 0", "5, 150"})
+    @CsvSource({"3, 2000", "4, 2000", "5, 2000", "7, 2000", "3, 0", "4, 0", "5, 0", "7, 0", "5, 150", "5, -1000",
+            "7, -1000", "5, -20"})
     void replicasOfEveryGroupLandOnDistinctNodes(int n, long gapMillis) {
         Placement placement = CONFIG.placement();
         int failing = 0;
@@ -40,10 +42,10 @@ class BalancedJoinTest {
                 ReplicaConfig rc = CONFIG.withFounder(i == 0);
                 sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(),
                         id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
-                long at = i * gapMillis * 1000;
+                long at = gapMillis >= 0 ? i * gapMillis * 1000 : (i == 0 ? 0 : -gapMillis * 1000);
                 sim.at(at, () -> sim.start(a));
             }
-            sim.runUntil(n * gapMillis * 1000 + 30_000_000L);
+            sim.runUntil(n * Math.abs(gapMillis) * 1000 + 30_000_000L);
             List<RingId> positions = new ArrayList<>();
             for (Address a : addresses) {
                 HomeostatNode node = ((BootstrappingNode) sim.node(a).protocol()).node();
