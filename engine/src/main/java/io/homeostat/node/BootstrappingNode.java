@@ -20,7 +20,8 @@ import java.util.function.Function;
  * (see {@link PositionAdvisor}) decides the position. A node that knows nobody else starts a ring of its own at once at
  * a random position. Nodes that start together and find only each other, all still choosing, would otherwise wait for
  * ever: after {@code foundAfterRounds} rounds without an offer, the one with the lowest address among them founds a
- * ring at a random position, and the others then get offers from it. After {@code maxRounds} rounds a node founds a
+ * ring at a random position, and the others then get offers from it; not if a member answered at all (without an
+ * offer while its ring settles), since then a cluster exists to join. After {@code maxRounds} rounds a node founds a
  * ring regardless (ring merge joins it to the others later); every wait is bounded.
  *
  * <p>Until the position is chosen, messages for the node are dropped (their senders retry) and timers are not set.
@@ -42,9 +43,9 @@ public final class BootstrappingNode implements Protocol {
             }
         }
 
-        /** 300 ms rounds; found after 3 quiet rounds, at the latest after 20 (6 s); 4 probes a round. */
+        /** 300 ms rounds; found after 3 quiet rounds, at the latest after 40 (12 s); 4 probes a round. */
         public static Config defaults() {
-            return new Config(300, 3, 20, 4);
+            return new Config(300, 3, 40, 4);
         }
 
         /** The longest a node can spend choosing its position. */
@@ -63,6 +64,8 @@ public final class BootstrappingNode implements Protocol {
     private final Consumer<HomeostatNode> onStarted;
     /** Addresses that answered that they are still choosing too. */
     private final TreeSet<Address> starting = new TreeSet<>();
+    /** A member answered without an offer (its ring is still settling): a cluster exists, so never found one early. */
+    private boolean memberAnswered;
     private HomeostatNode node;
     private int round = -1;
 
@@ -100,7 +103,7 @@ public final class BootstrappingNode implements Protocol {
             become(env, RingId.random(env.random()), null); // nobody else known: a new cluster
             return;
         }
-        boolean lowestOfStarting = starting.isEmpty() || self.compareTo(starting.first()) < 0;
+        boolean lowestOfStarting = !memberAnswered && (starting.isEmpty() || self.compareTo(starting.first()) < 0);
         if (round >= config.maxRounds() || (round >= config.foundAfterRounds() && lowestOfStarting)) {
             become(env, RingId.random(env.random()), null);
             return;
@@ -135,6 +138,8 @@ public final class BootstrappingNode implements Protocol {
                 become(env, o.offer(), from);
             } else if (o.starting()) {
                 starting.add(from);
+            } else {
+                memberAnswered = true;
             }
         }
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -35,8 +34,6 @@ class KillRestartIT {
     }
 
     @Test
-    @Disabled("Open, issue 4: after the third kill -9 of 5 nodes, 228 of 256 groups still listed the dead node "
-            + "after 30 s in one CI run (other rounds recovered in 5-18 s). Remove this line to run it.")
     void killNineAndRestartLosesNothingAndRecoversWithinThirtySeconds() throws Exception {
         cluster = new Cluster("kill-restart", NODES);
         long startMillis = cluster.start();
