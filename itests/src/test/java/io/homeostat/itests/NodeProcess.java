@@ -55,7 +55,8 @@ final class NodeProcess {
                 "-cp", classpath(), "io.homeostat.server.NodeMain",
                 "--name", name, "--port", Integer.toString(port), "--http-port", Integer.toString(httpPort),
                 "--cluster", cluster, "--op-timeout-millis", Long.toString(opTimeoutMillis),
-                "--leave-timeout-millis", "2000", "--allow-fault-injection"));
+                "--leave-timeout-millis", "2000", "--allow-fault-injection",
+                "--groups-log2", Integer.toString(Integer.numberOfTrailingZeros(Cluster.GROUPS))));
         if (!join.isEmpty()) {
             cmd.add("--join");
             cmd.add(String.join(",", join));
