@@ -56,15 +56,28 @@ record Config(String clusterName, String nodeName, String founder, int replicati
             TRANSPORT_CREDENTIAL, FOUNDER, OPERATION_TIMEOUT_MILLIS, MAX_ENTRY_BYTES, MAX_ATTEMPTS,
             LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS);
 
+    private static boolean fromSystemProperties(String key, Object value) {
+        String system = System.getProperty(key);
+        return system != null && value != null && system.equals(value.toString());
+    }
+
     /** Settings that mean something only with {@code homeostat.transport=jgroups}. */
     static final List<String> JGROUPS_ONLY = List.of(TRANSPORT_STACK, TRANSPORT_PORT, TRANSPORT_PORT_RANGE,
             TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS, TRANSPORT_CREDENTIAL, TRANSPORT_CREDENTIAL_PASSWORD);
 
-    /** Parses the {@code homeostat.*} entries of Hibernate's settings map; anything else is ignored. */
+    /**
+     * Parses the {@code homeostat.*} entries of Hibernate's settings map; anything else is ignored. Hibernate merges
+     * the JVM's system properties into that map: an unknown {@code homeostat.*} name that is also a system property
+     * with the same value came from the command line (a JGroups stack variable, a test switch) rather than from the
+     * persistence unit, so it is ignored instead of failing startup.
+     */
     static Config from(Map<String, ?> settings) {
         Map<String, String> given = new TreeMap<>();
         for (Map.Entry<String, ?> e : settings.entrySet()) {
             if (e.getKey() != null && e.getKey().startsWith(PREFIX)) {
+                if (!DEFAULTS.containsKey(e.getKey()) && fromSystemProperties(e.getKey(), e.getValue())) {
+                    continue;
+                }
                 if (!DEFAULTS.containsKey(e.getKey())) {
                     throw invalid("unknown property '" + e.getKey() + "'");
                 }

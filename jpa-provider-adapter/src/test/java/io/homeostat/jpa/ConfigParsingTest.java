@@ -1,0 +1,31 @@
+package io.homeostat.jpa;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hibernate merges the JVM's system properties into its settings: a {@code -Dhomeostat.*} switch meant for something
+ * else (a JGroups stack variable such as homeostat.jgroups.dns_query, a test switch) must not fail startup, while an
+ * unknown name written in the persistence unit still does.
+ */
+class ConfigParsingTest {
+
+    private static final String KEY = "homeostat.configparsingtest.switch";
+
+    @Test
+    void anUnknownNameThatCameFromTheCommandLineIsIgnored() {
+        System.setProperty(KEY, "on");
+        try {
+            assertThatCode(() -> Config.from(Map.of(KEY, "on"))).doesNotThrowAnyException();
+            // the same name with another value was set in the persistence unit: still a mistake to report
+            assertThatThrownBy(() -> Config.from(Map.of(KEY, "off")))
+                    .hasMessageContaining("unknown property '" + KEY + "'");
+        } finally {
+            System.clearProperty(KEY);
+        }
+        assertThatThrownBy(() -> Config.from(Map.of(KEY, "on"))).hasMessageContaining("unknown property '" + KEY + "'");
+    }
+}
