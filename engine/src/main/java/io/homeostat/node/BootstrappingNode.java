@@ -8,7 +8,10 @@ import io.homeostat.runtime.Environment;
 import io.homeostat.runtime.Message;
 import io.homeostat.runtime.Protocol;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -16,8 +19,8 @@ import java.util.function.Function;
 /**
  * A node that first asks the cluster where on the ring to stand, then runs a {@link HomeostatNode} there.
  *
- * <p>Each round it sends a {@link PositionProbe} to a few known addresses; the first member that answers with an offer
- * (see {@link PositionAdvisor}) decides the position. A node that knows nobody else starts a ring of its own at once at
+ * <p>Each round it sends a {@link PositionProbe} to the lowest known address that can answer (see {@link #targets});
+ * the first member that answers with an offer (see {@link PositionAdvisor}) decides the position. A node that knows nobody else starts a ring of its own at once at
  * a random position. Nodes that start together and find only each other, all still choosing, would otherwise wait for
  * ever: after {@code foundAfterRounds} rounds without an offer, the one with the lowest address among them founds a
  * ring at a random position, and the others then get offers from it; not if a member answered at all (without an
@@ -62,8 +65,12 @@ public final class BootstrappingNode implements Protocol {
     private final Config config;
     private final Function<RingId, HomeostatNode> factory;
     private final Consumer<HomeostatNode> onStarted;
-    /** Addresses that answered that they are still choosing too. */
+    /** Addresses whose latest answer said they are still choosing too. */
     private final TreeSet<Address> starting = new TreeSet<>();
+    /** Rounds in a row an address was asked and did not answer. */
+    private final Map<Address, Integer> silentRounds = new HashMap<>();
+    /** Asked in the current round, not answered yet. */
+    private final Set<Address> awaiting = new TreeSet<>();
     /** A member answered without an offer (its ring is still settling): a cluster exists, so never found one early. */
     private boolean memberAnswered;
     private HomeostatNode node;
@@ -93,12 +100,13 @@ public final class BootstrappingNode implements Protocol {
 
     private void nextRound(Environment env) {
         round++;
-        List<Address> others = new ArrayList<>();
-        for (Address a : env.knownAddresses()) {
-            if (!a.equals(self) && !others.contains(a)) {
-                others.add(a);
-            }
+        for (Address a : awaiting) {
+            silentRounds.merge(a, 1, Integer::sum);
         }
+        awaiting.clear();
+        TreeSet<Address> sorted = new TreeSet<>(env.knownAddresses());
+        sorted.remove(self);
+        List<Address> others = new ArrayList<>(sorted);
         if (others.isEmpty() && round == 0) {
             become(env, RingId.random(env.random()), null); // nobody else known: a new cluster
             return;
@@ -108,11 +116,29 @@ public final class BootstrappingNode implements Protocol {
             become(env, RingId.random(env.random()), null);
             return;
         }
-        for (int i = 0; i < config.probesPerRound() && !others.isEmpty(); i++) {
-            Address target = others.remove(env.random().nextInt(others.size()));
+        for (Address target : targets(others)) {
+            awaiting.add(target);
             env.send(target, new PositionProbe(round));
         }
         env.setTimer(config.roundMillis(), new Round(round));
+    }
+
+    /**
+     * Whom to ask this round. Every starting node asks the same member, the lowest address that answers and is not
+     * starting itself, so that one member hands out (and reserves) the positions of nodes that start together:
+     * members that each see a different part of a ring still settling would place two newcomers on one spot. Only
+     * after {@code foundAfterRounds} more rounds, or when nobody qualifies, does it ask several.
+     */
+    private List<Address> targets(List<Address> others) {
+        List<Address> candidates = new ArrayList<>();
+        for (Address a : others) {
+            if (!starting.contains(a) && silentRounds.getOrDefault(a, 0) < 2) {
+                candidates.add(a);
+            }
+        }
+        List<Address> pool = candidates.isEmpty() ? others : candidates;
+        int n = candidates.isEmpty() || round >= 2 * config.foundAfterRounds() ? config.probesPerRound() : 1;
+        return pool.subList(0, Math.min(n, pool.size()));
     }
 
     /** Starts the node at {@code position}; {@code offerer} is the member that proposed it (null: founded a ring). */
@@ -134,6 +160,9 @@ public final class BootstrappingNode implements Protocol {
         } else if (message instanceof PositionProbe p) {
             env.send(from, new PositionOffer(p.requestId(), null, true));
         } else if (message instanceof PositionOffer o) {
+            awaiting.remove(from);
+            silentRounds.remove(from);
+            starting.remove(from);
             if (o.offer() != null) {
                 become(env, o.offer(), from);
             } else if (o.starting()) {

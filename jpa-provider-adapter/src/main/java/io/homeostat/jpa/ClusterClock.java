@@ -20,9 +20,9 @@ final class ClusterClock {
         this.store = store;
     }
 
-    /** The current time: one linearizable read. */
+    /** The current time: one linearizable read (a near read: local while no invalidation moves the clock). */
     long now() {
-        return store.get(KEY).map(b -> Bytes.getLong(b, 0)).orElse(0L);
+        return store.getNear(KEY).map(b -> Bytes.getLong(b, 0)).orElse(0L);
     }
 
     /** The current time as seen by {@code tx} (validated at its commit). */
