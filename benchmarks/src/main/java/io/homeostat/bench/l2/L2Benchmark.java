@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * L2Benchmark [--systems none,jcache-local,hazelcast,infinispan,homeostat] [--threads 4,16] [--seconds 5]
- *             [--warmup 2] [--rows 10000] [--stale-trials 300] [--survival-rows 3000] [--read-tx]
+ *             [--warmup 2] [--rows 10000] [--stale-trials 200] [--survival-rows 2000] [--read-tx]
  *             [--fork true|false] [--heap 1g] [--out DIR]
  * </pre>
  *
@@ -51,8 +51,8 @@ public final class L2Benchmark {
     private int seconds = 5;
     private int warmup = 2;
     private int rows = 10_000;
-    private int staleTrials = 300;
-    private int survivalRows = 3_000;
+    private int staleTrials = 200;
+    private int survivalRows = 2_000;
     private boolean readTx;
     private boolean fork = true;
     private String heap = "1g";

@@ -112,8 +112,12 @@ final class L2Run {
         L2System system = L2Systems.create(systemName, o.run(), basePort);
         try {
             long t0 = System.nanoTime();
+            StringBuilder starts = new StringBuilder();
             for (int i = 0; i < NODES; i++) {
+                long n0 = System.nanoTime();
                 nodes.add(node(system, i, url));
+                starts.append(String.format(Locale.ROOT, "%snode-%d %.1f s", i == 0 ? "" : ", ", i + 1,
+                        (System.nanoTime() - n0) / 1e9));
                 if (i == 0) {
                     load(url);
                 }
@@ -125,8 +129,8 @@ final class L2Run {
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             String describe = system.describe(nodes);
             say("%s", describe);
-            say("3 nodes up in %.1f s (H2 on 127.0.0.1:%d, cluster ports from %d); %,d rows loaded", startSeconds,
-                    h2Port, basePort, o.rows());
+            say("3 nodes up in %.1f s (factories built in: %s; H2 on 127.0.0.1:%d, cluster ports from %d); %,d rows "
+                    + "loaded", startSeconds, starts, h2Port, basePort, o.rows());
 
             long w0 = System.nanoTime();
             String how = warm(system.perNodeCache());
@@ -160,16 +164,12 @@ final class L2Run {
     }
 
     private EntityManagerFactory node(L2System system, int i, String url) throws Exception {
-        int perNode = 0;
-        for (int t : o.threads()) {
-            perNode = Math.max(perNode, (t + NODES - 1) / NODES);
-        }
         HibernatePersistenceConfiguration c = new HibernatePersistenceConfiguration("l2bench-" + systemName)
                 .managedClass(Item.class)
                 .sharedCacheMode(SharedCacheMode.ENABLE_SELECTIVE)
                 .jdbcUrl(url)
                 .jdbcCredentials("sa", "")
-                .jdbcPoolSize(Math.max(perNode, 8) + 4)
+                .jdbcPoolSize(maxThreads() + 4) // warm-up and survival threads are not tied to one node
                 .collectStatistics(true)
                 .property("jakarta.persistence.schema-generation.database.action", i == 0 ? "create" : "none")
                 .property("hibernate.cache.use_second_level_cache", "true")
