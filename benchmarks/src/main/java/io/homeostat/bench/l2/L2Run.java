@@ -107,7 +107,9 @@ final class L2Run {
         System.setProperty("h2.bindAddress", "127.0.0.1");
         int h2Port = freePort();
         Server h2 = Server.createTcpServer("-tcpPort", Integer.toString(h2Port), "-ifNotExists").start();
-        String url = "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/mem:l2bench;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+        // an in-memory database of its own per system: with --fork false the systems share this JVM
+        String url = "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/mem:l2bench-" + systemName
+                + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
         int basePort = freeRange(6);
         L2System system = L2Systems.create(systemName, o.run(), basePort);
         try {
@@ -159,6 +161,11 @@ final class L2Run {
                 }
             }
             system.close();
+            try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+                st.execute("shutdown"); // frees the in-memory database
+            } catch (SQLException e) {
+                // already gone
+            }
             h2.stop();
         }
     }
