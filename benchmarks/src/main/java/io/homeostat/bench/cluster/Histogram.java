@@ -3,10 +3,11 @@ package io.homeostat.bench.cluster;
 import java.util.Locale;
 
 /**
- * Latency histogram in microseconds: exact below 32 µs, then 32 linear buckets per power of two (about 3 % wide).
+ * Latency histogram: exact below 32 units, then 32 linear buckets per power of two (about 3 % wide). The unit is the
+ * caller's: {@code bench cluster} records microseconds, {@code bench l2} nanoseconds (its L2 hits take a few µs).
  * Not thread-safe: one per thread, merged afterwards. Serialises as {@code index:count,...}.
  */
-final class Histogram {
+public final class Histogram {
 
     private static final int SIZE = 64 * 32;
     private final long[] counts = new long[SIZE];
@@ -37,24 +38,24 @@ final class Histogram {
         return idx < 32 ? idx : (lower(idx) + lower(idx + 1)) / 2.0;
     }
 
-    void record(long micros) {
-        counts[index(micros)]++;
+    public void record(long value) {
+        counts[index(value)]++;
         total++;
     }
 
-    void add(Histogram o) {
+    public void add(Histogram o) {
         for (int i = 0; i < SIZE; i++) {
             counts[i] += o.counts[i];
         }
         total += o.total;
     }
 
-    long total() {
+    public long total() {
         return total;
     }
 
-    /** The q-quantile (0..1) in microseconds, or NaN when empty. */
-    double quantile(double q) {
+    /** The q-quantile (0..1) in the recorded unit, or NaN when empty. */
+    public double quantile(double q) {
         if (total == 0) {
             return Double.NaN;
         }
@@ -69,7 +70,7 @@ final class Histogram {
         return middle(SIZE - 1);
     }
 
-    String encode() {
+    public String encode() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < SIZE; i++) {
             if (counts[i] != 0) {
@@ -82,7 +83,7 @@ final class Histogram {
         return sb.toString();
     }
 
-    static Histogram decode(String s) {
+    public static Histogram decode(String s) {
         Histogram h = new Histogram();
         if (s == null || s.isEmpty()) {
             return h;
