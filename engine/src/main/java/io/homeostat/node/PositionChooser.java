@@ -3,6 +3,7 @@ package io.homeostat.node;
 import io.homeostat.replica.Placement;
 import io.homeostat.ring.RingId;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -55,9 +56,10 @@ final class PositionChooser {
         }
         RingId start = arc.get(0);
         RingId end = arc.get(arc.size() - 1);
-        List<RingId> nodes = new ArrayList<>(arc);
+        // a set: a newcomer that has joined is in the arc and among the reservations, one point not two
+        List<RingId> nodes = new ArrayList<>(new LinkedHashSet<>(arc));
         for (RingId r : reserved) {
-            if (wholeRing || r.inOpen(start, end)) {
+            if ((wholeRing || r.inOpen(start, end)) && !nodes.contains(r)) {
                 nodes.add(r);
             }
         }
@@ -73,7 +75,7 @@ final class PositionChooser {
             RingId to = nodes.get((r + 1) % nodes.size());
             int first = boundary(placement, from);
             int length = Math.floorMod(boundary(placement, to) - first, slots);
-            if (nodes.size() == 1 || (length == 0 && from.equals(to))) {
+            if (nodes.size() == 1) {
                 length = slots; // alone: the whole circle
             }
             for (int a : cuts(length, groups)) {
