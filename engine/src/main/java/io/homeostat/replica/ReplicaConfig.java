@@ -68,6 +68,13 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         return copy(r, groupsLog2, founder, plantedBugForTest);
     }
 
+    /** Read-lease time; every node of a cluster must use the same value (new members wait it out). */
+    public ReplicaConfig withLeaseMillis(long millis) {
+        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, millis, maxLeasesPerGroup,
+                maxNearEntries, plantedBugForTest);
+    }
+
     /** The same configuration with a deliberate bug, for the checker self-tests. */
     public ReplicaConfig withPlantedBugForTest(PlantedBug bug) {
         return copy(replication, groupsLog2, founder, bug);

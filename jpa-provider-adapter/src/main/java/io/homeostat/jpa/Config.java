@@ -20,7 +20,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         String transport, String transportStack, int port, int portRange, List<String> initialMembers,
         String bindAddress, String credential, String credentialPassword, long operationTimeoutMillis,
         long startupTimeoutMillis, long leaveTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
-        int maxAttempts, List<String> serializationAllow) {
+        int maxAttempts, List<String> serializationAllow, long leaseMillis) {
 
     /** Every valid property and its default ("" where there is none). */
     static final Map<String, String> DEFAULTS;
@@ -41,6 +41,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(TRANSPORT_CREDENTIAL, "");
         d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
+        d.put(NEAR_CACHE_LEASE_MILLIS, "10000");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
         d.put(LEAVE_TIMEOUT_MILLIS, "30000");
         d.put(STOP_TIMEOUT_MILLIS, "5000");
@@ -54,7 +55,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
     static final List<String> NODE_SETTINGS = List.of(REPLICATION_FACTOR, REPLICATION_GROUPS_LOG2, TRANSPORT,
             TRANSPORT_STACK, TRANSPORT_PORT, TRANSPORT_PORT_RANGE, TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS,
             TRANSPORT_CREDENTIAL, FOUNDER, OPERATION_TIMEOUT_MILLIS, MAX_ENTRY_BYTES, MAX_ATTEMPTS,
-            LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS);
+            LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS, NEAR_CACHE_LEASE_MILLIS);
 
     private static boolean fromSystemProperties(String key, Object value) {
         String system = System.getProperty(key);
@@ -151,7 +152,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
                 v.get(TRANSPORT_CREDENTIAL_PASSWORD), longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000),
                 longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
-                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow));
+                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), longIn(v, NEAR_CACHE_LEASE_MILLIS, 100, 60_000));
     }
 
     /** The values of {@link #NODE_SETTINGS}, to compare factories sharing a node. */
@@ -172,6 +173,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         m.put(MAX_ATTEMPTS, maxAttempts);
         m.put(LEAVE_TIMEOUT_MILLIS, leaveTimeoutMillis);
         m.put(STOP_TIMEOUT_MILLIS, stopTimeoutMillis);
+        m.put(NEAR_CACHE_LEASE_MILLIS, leaseMillis);
         return m;
     }
 

@@ -80,6 +80,13 @@ public final class HomeostatSettings {
     /** Time limit of one cache operation against the store, in ms. Default 5000. */
     public static final String OPERATION_TIMEOUT_MILLIS = "homeostat.timeout.operation-millis";
 
+    /**
+     * How long a node may serve a cache entry from its own memory after the replicas leased it, in ms. Default
+     * 10000; the same on every node. Longer leases make more reads local; a write to an entry that a node unreachable
+     * to the writer holds waits up to this long, and so do writes to a replica group right after a node joined it.
+     */
+    public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
+
     /** How long startup waits for the node to serve reads and writes, in ms. Default 60000. */
     public static final String STARTUP_TIMEOUT_MILLIS = "homeostat.timeout.startup-millis";
 

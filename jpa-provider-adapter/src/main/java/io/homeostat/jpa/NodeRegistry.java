@@ -212,7 +212,7 @@ final class NodeRegistry {
         try {
             EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, null, founder,
                     config.replicationFactor(), config.groupsLog2(), clientOptions(config),
-                    NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()));
+                    NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()), config.leaseMillis());
             node = EmbeddedNode.start(transport, discovery, settings);
         } catch (RuntimeException e) {
             if (jgroups != null) {

@@ -44,40 +44,47 @@ public final class EmbeddedNode implements AutoCloseable {
      * @param groupsLog2     2^groupsLog2 replica groups
      * @param client         the client's limits, retries and timeouts
      * @param node           event-loop limits
+     * @param leaseMillis    read leases behind near reads ({@link Homeostat#getNear}); the same on every node
      */
     public record Settings(Address address, RingId ringId, boolean founder, int replication, int groupsLog2,
-            ClientOptions client, NodeOptions node) {
+            ClientOptions client, NodeOptions node, long leaseMillis) {
 
         public Settings {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(client, "client");
             Objects.requireNonNull(node, "node");
-            ReplicaConfig.defaults().withReplication(replication).withGroupsLog2(groupsLog2); // validates both
+            ReplicaConfig.defaults().withReplication(replication).withGroupsLog2(groupsLog2)
+                    .withLeaseMillis(leaseMillis); // validates all three
         }
 
         /** Defaults: a ring position proposed by the cluster, not the founder, R=3, 256 groups, default client and node options. */
         public static Settings of(Address address) {
-            return new Settings(address, null, false, 3, 8, ClientOptions.defaults(), NodeOptions.defaults());
+            return new Settings(address, null, false, 3, 8, ClientOptions.defaults(), NodeOptions.defaults(),
+                    ReplicaConfig.defaults().leaseMillis());
         }
 
         public Settings withFounder(boolean f) {
-            return new Settings(address, ringId, f, replication, groupsLog2, client, node);
+            return new Settings(address, ringId, f, replication, groupsLog2, client, node, leaseMillis);
         }
 
         public Settings withReplication(int r) {
-            return new Settings(address, ringId, founder, r, groupsLog2, client, node);
+            return new Settings(address, ringId, founder, r, groupsLog2, client, node, leaseMillis);
         }
 
         public Settings withGroupsLog2(int log2) {
-            return new Settings(address, ringId, founder, replication, log2, client, node);
+            return new Settings(address, ringId, founder, replication, log2, client, node, leaseMillis);
         }
 
         public Settings withRingId(RingId id) {
-            return new Settings(address, id, founder, replication, groupsLog2, client, node);
+            return new Settings(address, id, founder, replication, groupsLog2, client, node, leaseMillis);
+        }
+
+        public Settings withLeaseMillis(long millis) {
+            return new Settings(address, ringId, founder, replication, groupsLog2, client, node, millis);
         }
 
         public Settings withClient(ClientOptions c) {
-            return new Settings(address, ringId, founder, replication, groupsLog2, c, node);
+            return new Settings(address, ringId, founder, replication, groupsLog2, c, node, leaseMillis);
         }
     }
 
@@ -128,7 +135,7 @@ public final class EmbeddedNode implements AutoCloseable {
      */
     public static EmbeddedNode start(Transport transport, Discovery discovery, Settings s) {
         ReplicaConfig rc = ReplicaConfig.defaults().withReplication(s.replication()).withGroupsLog2(s.groupsLog2())
-                .withFounder(s.founder());
+                .withFounder(s.founder()).withLeaseMillis(s.leaseMillis());
         Function<RingId, HomeostatNode> factory =
                 id -> new HomeostatNode(id, s.address(), RingConfig.defaults(), rc, new MemoryStorage());
         ThreadedDriver driver = new ThreadedDriver(transport, discovery, s.node());
