@@ -13,8 +13,8 @@ import java.util.Map;
  *
  * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
  * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate
- * (no synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded: the
- * least recently installed entry goes first. A {@link NearCacheListener} mirrors every change, so the threaded runtime can
+ * (no synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded in entries
+ * and in value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener} mirrors every change, so the threaded runtime can
  * serve valid entries on the caller's thread.
  *
  * <p>Single-threaded, part of the node's protocol.
@@ -24,7 +24,11 @@ final class NearCache {
     record Entry(Tag tag, Bytes value, long validUntilMillis) {
     }
 
+    /** Bytes of values held at most; with the entry bound, what keeps a near cache of large values in check. */
+    static final long MAX_VALUE_BYTES = 64L << 20;
+
     private final int maxEntries;
+    private long valueBytes;
     private final Map<Key, Entry> entries = new LinkedHashMap<>();
     private NearCacheListener listener = NearCacheListener.NONE;
 
@@ -53,21 +57,34 @@ final class NearCache {
         if (maxEntries == 0) {
             return;
         }
-        entries.remove(key);
-        while (entries.size() >= maxEntries) {
-            Iterator<Key> oldest = entries.keySet().iterator();
-            Key k = oldest.next();
+        long size = value == null ? 0 : value.length();
+        if (size > MAX_VALUE_BYTES / 16) {
+            remove(key); // one value may not crowd out the rest: read it from the replicas each time
+            return;
+        }
+        remove(key);
+        while (entries.size() >= maxEntries || valueBytes + size > MAX_VALUE_BYTES) {
+            Iterator<Map.Entry<Key, Entry>> oldest = entries.entrySet().iterator();
+            Map.Entry<Key, Entry> e = oldest.next();
             oldest.remove();
-            listener.removed(k);
+            valueBytes -= bytes(e.getValue());
+            listener.removed(e.getKey());
         }
         entries.put(key, new Entry(tag, value, validUntilMillis));
+        valueBytes += size;
         listener.installed(key, tag, value, validUntilMillis);
     }
 
     void remove(Key key) {
-        if (entries.remove(key) != null) {
+        Entry e = entries.remove(key);
+        if (e != null) {
+            valueBytes -= bytes(e);
             listener.removed(key);
         }
+    }
+
+    private static long bytes(Entry e) {
+        return e.value() == null ? 0 : e.value().length();
     }
 
     int size() {

@@ -1,0 +1,65 @@
+package io.homeostat.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Key;
+import io.homeostat.store.Tag;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The near cache stays within its entry and byte bounds, expires entries, and tells its listener of every change. */
+class NearCacheTest {
+
+    private final Set<Key> mirror = new HashSet<>();
+
+    private NearCache cache(int maxEntries) {
+        NearCache c = new NearCache(maxEntries);
+        c.setListener(new NearCacheListener() {
+            @Override
+            public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
+                mirror.add(key);
+            }
+
+            @Override
+            public void removed(Key key) {
+                mirror.remove(key);
+            }
+        });
+        return c;
+    }
+
+    @Test
+    void theOldestEntriesGoWhenEitherBoundIsReached() {
+        NearCache c = cache(3);
+        for (int i = 0; i < 5; i++) {
+            c.install(Key.of("k" + i), Tag.ZERO, Bytes.of("v"), 100);
+        }
+        assertThat(c.size()).isEqualTo(3);
+        assertThat(c.valid(Key.of("k0"), 0)).isNull();
+        assertThat(c.valid(Key.of("k4"), 0)).isNotNull();
+
+        NearCache big = cache(1_000);
+        byte[] mib = new byte[(int) (NearCache.MAX_VALUE_BYTES / 16)];
+        for (int i = 0; i < 40; i++) {
+            big.install(Key.of("b" + i), Tag.ZERO, Bytes.of(mib), 100);
+        }
+        assertThat((long) big.size() * mib.length).isLessThanOrEqualTo(NearCache.MAX_VALUE_BYTES);
+        big.install(Key.of("huge"), Tag.ZERO, Bytes.of(new byte[mib.length + 1]), 100);
+        assertThat(big.valid(Key.of("huge"), 0)).as("a value over a sixteenth of the bound is not kept").isNull();
+        assertThat(mirror).hasSize(c.size() + big.size());
+    }
+
+    @Test
+    void anEntryEndsAtItsValidityAndOnRemoval() {
+        NearCache c = cache(10);
+        c.install(Key.of("a"), Tag.ZERO, null, 100);
+        c.install(Key.of("b"), Tag.ZERO, Bytes.of("x"), 100);
+        assertThat(c.valid(Key.of("a"), 99)).isNotNull();
+        assertThat(c.valid(Key.of("a"), 100)).isNull();
+        c.remove(Key.of("b"));
+        assertThat(c.valid(Key.of("b"), 0)).isNull();
+        assertThat(mirror).isEmpty();
+    }
+}
