@@ -20,10 +20,11 @@ public interface Homeostat {
 
     /**
      * The value of {@code key}, like {@link #get(byte[])} and as linearizable, but possibly answered from this node's
-     * near cache without a network round trip. The first read of a key asks its replicas for the value and for read
-     * leases; while the leases last (about {@code leaseMillis}, 2 s by default) later reads on this node are local,
-     * and every write to the key, from any node, revokes them before it completes. Assumes the nodes' clocks run at
-     * about the same rate (within 10%); they need not agree on the time.
+     * near cache without a network round trip, when the cluster runs with read leases
+     * ({@code EmbeddedNode.Settings.withLeaseMillis}; the JPA adapter turns them on). The first read of a key asks its
+     * replicas for the value and for read leases; while the leases last, later reads on this node are local, and every
+     * write to the key, from any node, revokes them before it completes. Assumes the nodes' clocks run at about the
+     * same rate (within 10%); they need not agree on the time. Without leases it is {@link #get(byte[])}.
      */
     default Optional<byte[]> getNear(byte[] key) {
         return get(key);

@@ -13,9 +13,11 @@ package io.homeostat.replica;
  * @param pullBatchItems          items per state-transfer message
  * @param opTimeoutMillis         one attempt of a quorum phase waits this long for a majority
  * @param opMaxAttempts           attempts of an operation (with a fresh view each time) before it fails
- * @param leaseMillis             read leases for near caches: how long a replica promises to revoke before a write
- *                                changes a key; a node that newly joins a group waits this long before it acknowledges
- *                                writes (it cannot know the leases its predecessor granted)
+ * @param leaseMillis             read leases for near caches, 0 (the default) for none: how long a replica promises to
+ *                                revoke before a write changes a key. With leases on, a member that takes over a
+ *                                position waits this long before it acknowledges writes (it cannot know the leases
+ *                                the position's previous holder granted), so writes may stall that long after churn;
+ *                                with leases off, {@code getNear} is a plain quorum read. The same on every node.
  * @param maxLeasesPerGroup       leases one replica tracks per group; requests beyond are refused (read remotely)
  * @param maxNearEntries          entries of this node's near cache
  * @param plantedBugForTest       a deliberate bug for the checker self-tests; {@link PlantedBug#NONE} except in tests
@@ -45,14 +47,14 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         require(pullBatchItems >= 1 && pullBatchItems <= 65_536, "pullBatchItems in 1..65536");
         require(opTimeoutMillis > 0, "opTimeoutMillis must be > 0");
         require(opMaxAttempts >= 1 && opMaxAttempts <= 32, "opMaxAttempts in 1..32");
-        require(leaseMillis >= 10 && leaseMillis <= 60_000, "leaseMillis in 10..60000");
+        require(leaseMillis == 0 || leaseMillis >= 10 && leaseMillis <= 60_000, "leaseMillis 0 (off) or in 10..60000");
         require(maxLeasesPerGroup >= 1 && maxLeasesPerGroup <= 1 << 24, "maxLeasesPerGroup in 1..2^24");
         require(maxNearEntries >= 0 && maxNearEntries <= 1 << 24, "maxNearEntries in 0..2^24");
         require(plantedBugForTest != null, "plantedBugForTest must not be null (use NONE)");
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, 2_000, 65_536, 65_536,
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, 0, 65_536, 65_536,
                 PlantedBug.NONE);
     }
 

@@ -625,8 +625,7 @@ public final class ReplicaManager {
         if (m == null) {
             retired.remove(g); // re-added: what we kept is only a starting point
             m = new Member(new ViewAcceptor(view), config.maxLeasesPerGroup());
-            // the member we replace may have granted read leases we know nothing of: they end within leaseMillis
-            m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+            quarantine(env, m);
             members.put(g, m);
         } else {
             GroupView before = m.acceptor.installed();
@@ -639,6 +638,9 @@ public final class ReplicaManager {
                 m.history.remove(0);
             }
             m.acceptor.install(view);
+            if (!contiguous || !indicesOf(before, self).containsAll(mine)) {
+                quarantine(env, m); // a position new to us (or views we missed): its old holder's leases are unknown
+            }
             if (!contiguous) {
                 // we may have missed a view that removed us: our data is not known complete; a member's history may
                 // show later that we held some positions throughout (coverHeldThroughout)
@@ -988,6 +990,16 @@ public final class ReplicaManager {
     // ------------------------------------------------------------------ read leases (replica side)
 
     /**
+     * {@code m} takes over a position whose previous holder may have granted read leases it cannot know: it
+     * acknowledges no write until they have expired. Only when near reads are on ({@code leaseMillis > 0}).
+     */
+    private void quarantine(Environment env, Member m) {
+        if (config.leaseMillis() > 0) {
+            m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+        }
+    }
+
+    /**
      * Before a write changes {@code key} on member {@code m}: if read leases on the key may still be held elsewhere
      * (or {@code m} is new in the group), parks {@code resume}, tells the holders to drop the key, and returns true;
      * {@code resume} runs (on this event loop) once every holder answered or every lease expired. Returns false if the
@@ -1026,7 +1038,7 @@ public final class ReplicaManager {
             return;
         }
         Item i = storage.get(r.group(), r.key());
-        boolean granted = !m.locks.writeLocked(r.key())
+        boolean granted = config.leaseMillis() > 0 && !m.locks.writeLocked(r.key())
                 && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
         env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
                 i == null ? null : i.value(), granted));
@@ -1069,7 +1081,7 @@ public final class ReplicaManager {
         }
         int group = group(key);
         GroupView view = bestView(group);
-        if (view == null || config.maxNearEntries() == 0) {
+        if (view == null || config.maxNearEntries() == 0 || config.leaseMillis() == 0) {
             read(env, key, callback);
             return;
         }

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StoreSimulationTest {
 
-    private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(4);
+    /** With read leases on: half the kv reads are near reads (StoreSimulation), so they are checked too. */
+    private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(4).withLeaseMillis(2_000);
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kv-nofault", "kv-loss", "kv-crash", "kv-partition", "kv-churn"})

@@ -102,6 +102,7 @@ class PartitionIT {
         AtomicLong minorityAckedOnMajorityKeys = new AtomicLong();
         AtomicLong minorityAttemptsOnMajorityKeys = new AtomicLong();
         AtomicLong majorityAcked = new AtomicLong();
+        Map<String, AtomicLong> majorityOutcomes = new ConcurrentHashMap<>();
         AtomicLong seq = new AtomicLong();
         List<Thread> probes = new ArrayList<>();
         long end = System.nanoTime() + PARTITION_MILLIS * 1_000_000;
@@ -113,8 +114,8 @@ class PartitionIT {
                 while (System.nanoTime() < end) {
                     List<NodeProcess> side = onMinority ? minority : majority;
                     NodeProcess n = side.get(i % side.size());
-                    String key = onMinority ? majorityOwned.get(i % majorityOwned.size())
-                            : probeKeys.get(i % probeKeys.size());
+                    // both sides write the keys whose groups keep a majority on the majority side
+                    String key = majorityOwned.get(i % majorityOwned.size());
                     i += 7;
                     String value = (onMinority ? "m-" : "M-") + seq.incrementAndGet();
                     long t0 = System.nanoTime();
@@ -130,8 +131,12 @@ class PartitionIT {
                         if (r.status() >= 200 && r.status() < 300) {
                             minorityAckedOnMajorityKeys.incrementAndGet();
                         }
-                    } else if (r.status() == 204) {
-                        majorityAcked.incrementAndGet();
+                    } else {
+                        majorityOutcomes.computeIfAbsent(Integer.toString(r.status()), k -> new AtomicLong())
+                                .incrementAndGet();
+                        if (r.status() == 204) {
+                            majorityAcked.incrementAndGet();
+                        }
                     }
                 }
             }, "probe-" + t);
@@ -160,8 +165,8 @@ class PartitionIT {
         w.stop();
 
         System.out.printf("[partition] minority writes to majority-owned keys: %d attempts, answers %s; majority-side "
-                + "probe writes acknowledged: %d%n", minorityAttemptsOnMajorityKeys.get(), minorityOutcomes,
-                majorityAcked.get());
+                + "probe writes acknowledged: %d, answers %s%n", minorityAttemptsOnMajorityKeys.get(), minorityOutcomes,
+                majorityAcked.get(), majorityOutcomes);
         assertThat(minorityAttemptsOnMajorityKeys.get()).as("minority writes were attempted").isGreaterThan(0);
         assertThat(minorityAckedOnMajorityKeys.get()).as("minority writes acknowledged: " + minorityOutcomes).isZero();
         assertThat(minorityOutcomes.keySet()).as("minority answers are 503, 504 or a client timeout")

@@ -41,7 +41,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(TRANSPORT_CREDENTIAL, "");
         d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
-        d.put(NEAR_CACHE_LEASE_MILLIS, "10000");
+        d.put(NEAR_CACHE_LEASE_MILLIS, "4000");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
         d.put(LEAVE_TIMEOUT_MILLIS, "30000");
         d.put(STOP_TIMEOUT_MILLIS, "5000");

@@ -82,8 +82,9 @@ public final class HomeostatSettings {
 
     /**
      * How long a node may serve a cache entry from its own memory after the replicas leased it, in ms. Default
-     * 10000; the same on every node. Longer leases make more reads local; a write to an entry that a node unreachable
-     * to the writer holds waits up to this long, and so do writes to a replica group right after a node joined it.
+     * 4000; the same on every node. Longer leases make more reads local; a write to an entry that a node unreachable
+     * to the writer holds waits up to this long, and so do writes to a replica group right after one of its replicas
+     * moved (after a crash, a join or a leave). Keep it below {@code homeostat.timeout.operation-millis}.
      */
     public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
 

@@ -29,7 +29,8 @@ class EmbeddedNodeTest {
         }
         for (int i = 0; i < n; i++) {
             nodes.add(EmbeddedNode.start(transport, Discovery.fixed(addresses),
-                    EmbeddedNode.Settings.of(addresses.get(i)).withFounder(i == 0).withGroupsLog2(3)));
+                    EmbeddedNode.Settings.of(addresses.get(i)).withFounder(i == 0).withGroupsLog2(3)
+                            .withLeaseMillis(2_000)));
         }
         for (EmbeddedNode node : nodes) {
             Await.until(Duration.ofSeconds(60), () -> {
