@@ -20,15 +20,16 @@ import java.util.function.Function;
  * A node that first asks the cluster where on the ring to stand, then runs a {@link HomeostatNode} there.
  *
  * <p>Each round it sends a {@link PositionProbe} to the lowest known address that can answer (see {@link #targets});
- * the first member that answers with an offer (see {@link PositionAdvisor}) decides the position. A node that knows nobody else starts a ring of its own at once at
- * a random position. Nodes that start together and find only each other, all still choosing, would otherwise wait for
- * ever: after {@code foundAfterRounds} rounds without an offer, the one with the lowest address among them founds a
- * ring at a random position, and the others then get offers from it; not if a member answered at all (without an
- * offer while its ring settles), since then a cluster exists to join. After {@code maxRounds} rounds a node founds a
- * ring regardless (ring merge joins it to the others later); every wait is bounded.
+ * the first member that answers with an offer (see {@link PositionAdvisor}) decides the position. A node that knows
+ * nobody else starts a ring of its own at once at a random position. Nodes that start together and find only each
+ * other, all still choosing, would otherwise wait for ever: after {@code foundAfterRounds} rounds without an offer, the
+ * one with the lowest address among them founds a ring at a random position, and the others then get offers from it;
+ * not if a member answered at all (without an offer while its ring settles), since then a cluster exists to join. After
+ * {@code maxRounds} rounds a node founds a ring regardless (ring merge joins it to the others later); every wait is
+ * bounded.
  *
- * <p>Until the position is chosen, messages for the node are dropped (their senders retry) and timers are not set.
- * Pure and single-threaded, like every protocol.
+ * <p>Until the position is chosen, messages for the node are dropped (their senders retry) and timers are not set. Pure
+ * and single-threaded, like every protocol.
  */
 public final class BootstrappingNode implements Protocol {
 

@@ -100,9 +100,9 @@ final class PositionChooser {
     }
 
     /**
-     * The cuts worth scoring in a range of {@code length} slots: multiples of G from either end and the middle. The gain
-     * is maximal at some of these (at a = G when the range exceeds G, at the middle otherwise), so scoring every cut
-     * would choose among the same best candidates; this keeps the cost independent of the number of slots.
+     * The cuts worth scoring in a range of {@code length} slots: multiples of G from either end and the middle. The
+     * gain is maximal at some of these (at a = G when the range exceeds G, at the middle otherwise), so scoring every
+     * cut would choose among the same best candidates; this keeps the cost independent of the number of slots.
      */
     private static SortedSet<Integer> cuts(int length, int groups) {
         SortedSet<Integer> cuts = new TreeSet<>();
@@ -117,7 +117,7 @@ final class PositionChooser {
         return cuts;
     }
 
-    /** The first slot a node at {@code position} does not hold: it holds the slots whose first point is at or before it. */
+    /** The first slot a node at {@code position} does not hold (it holds those whose first point is not after it). */
     static int boundary(Placement placement, RingId position) {
         return (placement.slotOf(position) + 1) % placement.slots();
     }

@@ -8,14 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * This node's near cache: values it may read without asking the replicas, each under read leases from a majority of
- * the key's replicas (see {@link ReplicaManager#readNear}).
+ * This node's near cache: values it may read without asking the replicas, each under read leases from a majority of the
+ * key's replicas (see {@link ReplicaManager#readNear}).
  *
  * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
- * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate
- * (no synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded in entries
- * and in value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener} mirrors every change, so the threaded runtime can
- * serve valid entries on the caller's thread.
+ * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate (no
+ * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded in entries and in
+ * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener}
+ * mirrors every change, so the threaded runtime can serve valid entries on the caller's thread.
  *
  * <p>Single-threaded, part of the node's protocol.
  */

@@ -323,7 +323,8 @@ public final class TransactionManager {
         }
         VoteKey vk = new VoteKey(p.tx(), p.key());
         Boolean given = votes.get(vk);
-        if (given == null && p.write() != null && replicas.holdWrite(env, m, p.group(), p.key(), () -> onPrepare(env, p))) {
+        if (given == null && p.write() != null
+                && replicas.holdWrite(env, m, p.group(), p.key(), () -> onPrepare(env, p))) {
             return; // near caches hold read leases on the key: they drop it before we may promise to change it
         }
         boolean vote;

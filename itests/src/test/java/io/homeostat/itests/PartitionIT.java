@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -47,10 +46,6 @@ class PartitionIT {
     }
 
     @Test
-    @Disabled("Open, issue 4: the minority side never acknowledged a write (12 attempts: 503 x10, 504 x2 in the last "
-            + "local run), but the majority side acknowledged none of its probe writes during the 15 s cut either "
-            + "(its groups reconfigure away from the cut-off nodes meanwhile); that availability gap is not "
-            + "understood yet. Remove this line to run it.")
     void minorityWritesAreNeverAcknowledgedAndTheHealedRingDoesNotDiverge() throws Exception {
         cluster = new Cluster("partition", NODES);
         cluster.start();
@@ -189,7 +184,9 @@ class PartitionIT {
                         .as("every node reads the same " + key).isEqualTo(v == null ? "<absent>" : v);
             }
         }
-        String summary = w.finalChecks(all);
+        // during the cut most requests wait out their 5 s timeout: a transaction needs both its item's group and its
+        // acceptor group (hashed from its id) on the majority side, which holds for well under half of them
+        String summary = w.finalChecks(all, 10);
         System.out.printf("[partition] one ring %d ms after the heal; all groups healthy %d ms after the heal "
                 + "(%d ms after one ring); %s%n", oneRing, healthyAfterHeal, healthy, summary);
     }

@@ -57,7 +57,7 @@ public final class EmbeddedNode implements AutoCloseable {
                     .withLeaseMillis(leaseMillis); // validates all three
         }
 
-        /** Defaults: a ring position proposed by the cluster, not the founder, R=3, 256 groups, default client and node options. */
+        /** Defaults: a position proposed by the cluster, not the founder, R=3, 256 groups, no read leases. */
         public static Settings of(Address address) {
             return new Settings(address, null, false, 3, 8, ClientOptions.defaults(), NodeOptions.defaults(),
                     ReplicaConfig.defaults().leaseMillis());
