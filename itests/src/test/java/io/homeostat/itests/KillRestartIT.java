@@ -61,9 +61,10 @@ class KillRestartIT {
                 cluster.restart(victim);
                 long settled = cluster.awaitHealthy(REJOIN_DEADLINE_MILLIS, victim.name + " to rejoin");
                 rejoins.add((System.nanoTime() - t0) / 1_000_000);
+                String unbalanced = cluster.unhealthy(cluster.live(), true);
                 System.out.printf("[kill-restart] round %d: %s restarted, groups settled after %d ms "
-                        + "(%d requests acknowledged this round)%n", round, victim.name, settled,
-                        w.acknowledged.get() - before);
+                        + "(%d requests acknowledged this round); balanced: %s%n", round, victim.name, settled,
+                        w.acknowledged.get() - before, unbalanced == null ? "yes" : "not yet (" + unbalanced + ")");
                 Thread.sleep(SETTLE_MILLIS);
             }
         } finally {
