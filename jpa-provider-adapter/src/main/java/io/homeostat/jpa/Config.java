@@ -146,13 +146,25 @@ record Config(String clusterName, String nodeName, String founder, int replicati
             }
             allow.add(t);
         }
+        long operationTimeout = longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000);
+        long lease;
+        if (given.containsKey(NEAR_CACHE_LEASE_MILLIS)) {
+            lease = longIn(v, NEAR_CACHE_LEASE_MILLIS, 100, 60_000);
+            if (lease >= operationTimeout) {
+                throw invalid(NEAR_CACHE_LEASE_MILLIS + "=" + lease + " must be below " + OPERATION_TIMEOUT_MILLIS + "="
+                        + operationTimeout + ": a write held up by a crashed node's leases must finish in one operation");
+            }
+        } else {
+            // the default: 4/5 of the operation timeout (4 s with its default of 5 s)
+            lease = Math.max(100, Math.min(60_000, operationTimeout * 4 / 5));
+        }
         return new Config(name(v, CLUSTER_NAME), name(v, NODE_NAME), founder, r,
                 intIn(v, REPLICATION_GROUPS_LOG2, 0, 12), transport, v.get(TRANSPORT_STACK), port, portRange,
                 List.copyOf(members), v.get(TRANSPORT_BIND_ADDRESS), v.get(TRANSPORT_CREDENTIAL),
                 v.get(TRANSPORT_CREDENTIAL_PASSWORD), longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000),
                 longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
-                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), longIn(v, NEAR_CACHE_LEASE_MILLIS, 100, 60_000));
+                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), lease);
     }
 
     /** The values of {@link #NODE_SETTINGS}, to compare factories sharing a node. */

@@ -81,10 +81,10 @@ public final class HomeostatSettings {
     public static final String OPERATION_TIMEOUT_MILLIS = "homeostat.timeout.operation-millis";
 
     /**
-     * How long a node may serve a cache entry from its own memory after the replicas leased it, in ms. Default
-     * 4000; the same on every node. Longer leases make more reads local; a write to an entry that a node unreachable
+     * How long a node may serve a cache entry from its own memory after the replicas leased it, in ms. Default 4/5 of
+     * {@link #OPERATION_TIMEOUT_MILLIS} (4000 with its default); the same on every node. Longer leases make more reads local; a write to an entry that a node unreachable
      * to the writer holds waits up to this long, and so do writes to a replica group right after one of its replicas
-     * moved (after a crash, a join or a leave). Keep it below {@code homeostat.timeout.operation-millis}.
+     * moved (after a crash, a join or a leave). It must be below {@link #OPERATION_TIMEOUT_MILLIS}.
      */
     public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
 

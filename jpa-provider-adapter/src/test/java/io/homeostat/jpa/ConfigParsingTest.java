@@ -28,4 +28,15 @@ class ConfigParsingTest {
         }
         assertThatThrownBy(() -> Config.from(Map.of(KEY, "on"))).hasMessageContaining("unknown property '" + KEY + "'");
     }
+
+    /** A write held up by a crashed node's read leases must finish within one operation timeout. */
+    @Test
+    void theLeaseStaysBelowTheOperationTimeout() {
+        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.NEAR_CACHE_LEASE_MILLIS, "5000")))
+                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_LEASE_MILLIS + "=5000 must be below "
+                        + HomeostatSettings.OPERATION_TIMEOUT_MILLIS + "=5000");
+        org.assertj.core.api.Assertions.assertThat(
+                Config.from(Map.of(HomeostatSettings.OPERATION_TIMEOUT_MILLIS, "2000")).leaseMillis()).isEqualTo(1600);
+        org.assertj.core.api.Assertions.assertThat(Config.from(Map.of()).leaseMillis()).isEqualTo(4000);
+    }
 }
