@@ -120,19 +120,6 @@ final class LeaseTable {
         return at;
     }
 
-    /** Writes parked on any key (to drop when the replica leaves the group: their senders retry). */
-    int parkedWrites() {
-        int n = 0;
-        for (List<Runnable> w : parked.values()) {
-            n += w.size();
-        }
-        return n;
-    }
-
-    int leaseCount() {
-        return leaseCount;
-    }
-
     private void expire(Key key, long nowMillis) {
         Map<Address, Long> holders = leases.get(key);
         if (holders == null) {

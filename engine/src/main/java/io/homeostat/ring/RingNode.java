@@ -562,11 +562,6 @@ public final class RingNode implements Protocol {
         }
     }
 
-    /** Whether {@code a} is this node's predecessor, a successor or a finger. */
-    public boolean knows(Address a) {
-        return inRoutingState(a);
-    }
-
     /**
      * The address the first join probe goes to (instead of a random one from discovery): a node that was told where
      * to stand by a member joins that member's ring. Call before {@link #start}.
