@@ -41,6 +41,7 @@ class JGroupsClusterTest {
     private final List<JGroupsTransport> transports = new ArrayList<>();
     private final List<ThreadedDriver> drivers = new ArrayList<>();
     private final List<Homeostat> clients = new ArrayList<>();
+    private final List<ThreadedNode> nodes = new ArrayList<>();
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -59,20 +60,50 @@ class JGroupsClusterTest {
             HomeostatNode p = new HomeostatNode(RingId.random(new SplittableRandom(200 + i)), t.address(0),
                     RingConfig.defaults(), rc, new MemoryStorage());
             ThreadedNode n = d.addNode(t.address(0), p);
+            nodes.add(n);
             clients.add(new ThreadedClient(n, p, new ClientOptions(64 * 1024, 64, 2, 20_000)));
         }
         for (int i = 0; i < NODES; i++) {
             Homeostat c = clients.get(i);
             String key = "probe-" + i;
-            Await.until(CONVERGE, () -> {
-                try {
-                    c.put(key, bytes("ok"));
-                    return c.get(key).isPresent();
-                } catch (HomeostatException e) {
-                    return false;
-                }
-            }, "node " + i + " to serve reads and writes");
+            try {
+                Await.until(CONVERGE, () -> {
+                    try {
+                        c.put(key, bytes("ok"));
+                        return c.get(key).isPresent();
+                    } catch (HomeostatException e) {
+                        return false;
+                    }
+                }, "node " + i + " to serve reads and writes");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + describeCluster(), e);
+            }
         }
+    }
+
+    /** What each node believes (ring neighbours, groups, recent actions) and its transport counters: for failures. */
+    private String describeCluster() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < NODES; i++) {
+            b.append("node-").append(i).append(": ").append(transports.get(i).counters()).append('\n');
+            try {
+                b.append(nodes.get(i).query(p -> {
+                    HomeostatNode h = (HomeostatNode) p;
+                    StringBuilder s = new StringBuilder();
+                    s.append("  ring ").append(h.ring().self()).append(" pred ").append(h.ring().predecessor())
+                            .append(" succ ").append(h.ring().successors()).append('\n');
+                    for (int g = 0; g < h.replicas().placement().groups(); g++) {
+                        s.append("  group ").append(g).append(' ').append(h.replicas().installedView(g))
+                                .append(" serving=").append(h.replicas().serving(g)).append('\n');
+                    }
+                    s.append("  actions ").append(h.actions().recent()).append('\n');
+                    return s.toString();
+                }).get(5, java.util.concurrent.TimeUnit.SECONDS));
+            } catch (Exception e) {
+                b.append("  no answer: ").append(e).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     @AfterAll
