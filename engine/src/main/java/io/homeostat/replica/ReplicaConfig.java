@@ -36,7 +36,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         /** An item counts as prepared with one prepared replica instead of a majority. */
         MINORITY_COMMIT,
         /** Replicas change a key without revoking the read leases on it (near caches serve stale values). */
-        SKIP_LEASE_REVOCATION
+        SKIP_LEASE_REVOCATION,
+        /**
+         * A previous holder of a position answers its successor's lease handoff request with no leases, and the
+         * successor lifts its quarantine all the same (near caches serve values a completed write replaced).
+         */
+        HAND_OVER_NO_LEASES
     }
 
     public ReplicaConfig {

@@ -4,6 +4,9 @@ import io.homeostat.replica.ReplicaMessage.NotServing;
 import io.homeostat.replica.ReplicaMessage.PullReply;
 import io.homeostat.replica.ReplicaMessage.PullRequest;
 import io.homeostat.replica.ReplicaMessage.ReadReply;
+import io.homeostat.replica.ReplicaMessage.LeaseGrant;
+import io.homeostat.replica.ReplicaMessage.LeaseHandoff;
+import io.homeostat.replica.ReplicaMessage.LeaseHandoffRequest;
 import io.homeostat.replica.ReplicaMessage.LeaseReply;
 import io.homeostat.replica.ReplicaMessage.LeaseRequest;
 import io.homeostat.replica.ReplicaMessage.ReadRequest;
@@ -78,6 +81,10 @@ public final class ReplicaManager {
     record LeaseCheck(int group, Key key) implements ReplicaTick {
     }
 
+    /** Ask the previous holders of positions taken over again for their leases, while that still lifts a quarantine. */
+    record LeaseHandoffRetry(int group) implements ReplicaTick {
+    }
+
     /** A near-cache lease request got no majority in time: read the ordinary way. */
     record LeaseTimeout(long opId) implements ReplicaTick {
     }
@@ -136,6 +143,11 @@ public final class ReplicaManager {
     /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
     private static final long LOCK_WAIT_MAX_MILLIS = 20;
     private static final int LOCK_WAIT_MAX_TRIES = 200;
+    /**
+     * Leases one lease handoff carries at most; a replica that tracks more in the group hands over none, and its
+     * successor waits out the quarantine (safe, only slower).
+     */
+    static final int MAX_HANDOFF_LEASES = 4_096;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -195,7 +207,13 @@ public final class ReplicaManager {
     }
 
     public void onTimer(Environment env, ReplicaTick tick) {
-        if (tick instanceof LeaseCheck c) {
+        if (tick instanceof LeaseHandoffRetry r) {
+            Member m = members.get(r.group());
+            if (m != null) {
+                m.leaseRetryArmed = false;
+                askForLeases(env, r.group());
+            }
+        } else if (tick instanceof LeaseCheck c) {
             Member m = members.get(c.group());
             if (m != null) {
                 runAll(m.leases.release(c.key(), env.nowMillis()));
@@ -286,6 +304,10 @@ public final class ReplicaManager {
             near.remove(r.key()); // before the answer: the replica may let the key change once it has it
             taintLeaseOps(r.key());
             env.send(from, new RevokeAck(r.group(), r.key()));
+        } else if (m instanceof LeaseHandoffRequest r) {
+            onLeaseHandoffRequest(env, from, r);
+        } else if (m instanceof LeaseHandoff h) {
+            onLeaseHandoff(env, from, h);
         } else if (m instanceof RevokeAck a) {
             Member member = members.get(a.group());
             if (member != null) {
@@ -610,6 +632,11 @@ public final class ReplicaManager {
             if (m != null) {
                 actionListener.onAction("handoff", "group " + g + " epoch " + view.epoch() + ": handed over, "
                         + "now held by " + view.members());
+                if (view.epoch() != m.acceptor.installed().epoch() + 1) {
+                    // we missed views: leases granted at our positions meanwhile are unknown to us, so what we hand
+                    // over to our successors is not complete; our quarantine tells them to wait those out
+                    m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+                }
                 members.remove(g);
                 if (!m.recovering && !m.activeIndices.isEmpty()) {
                     // keep the frozen data a while: the new member may need it if another replica fails meanwhile
@@ -625,8 +652,8 @@ public final class ReplicaManager {
         if (m == null) {
             retired.remove(g); // re-added: what we kept is only a starting point
             m = new Member(new ViewAcceptor(view), config.maxLeasesPerGroup());
-            quarantine(env, m);
             members.put(g, m);
+            quarantine(env, m, view, previous, mine);
         } else {
             GroupView before = m.acceptor.installed();
             boolean contiguous = view.epoch() == before.epoch() + 1;
@@ -638,8 +665,11 @@ public final class ReplicaManager {
                 m.history.remove(0);
             }
             m.acceptor.install(view);
-            if (!contiguous || !indicesOf(before, self).containsAll(mine)) {
-                quarantine(env, m); // a position new to us (or views we missed): its old holder's leases are unknown
+            Set<Integer> taken = new TreeSet<>(mine);
+            taken.removeAll(indicesOf(before, self));
+            if (!contiguous || !taken.isEmpty()) {
+                // a position new to us (or views we missed): its old holder's leases are unknown until it tells us
+                quarantine(env, m, view, contiguous ? before : null, contiguous ? taken : mine);
             }
             if (!contiguous) {
                 // we may have missed a view that removed us: our data is not known complete; a member's history may
@@ -990,12 +1020,113 @@ public final class ReplicaManager {
     // ------------------------------------------------------------------ read leases (replica side)
 
     /**
-     * {@code m} takes over a position whose previous holder may have granted read leases it cannot know: it
-     * acknowledges no write until they have expired. Only when near reads are on ({@code leaseMillis > 0}).
+     * {@code m} takes over positions {@code taken} of {@code view} whose previous holders may have granted read leases
+     * it cannot know: it acknowledges no write until they have expired, or until each previous holder handed its
+     * leases over ({@link #onLeaseHandoff}). {@code before} is the view just before {@code view}, or null if it is
+     * not known for sure (views were missed): then nothing can lift the quarantine. Only when near reads are on
+     * ({@code leaseMillis > 0}).
      */
-    private void quarantine(Environment env, Member m) {
-        if (config.leaseMillis() > 0) {
-            m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+    private void quarantine(Environment env, Member m, GroupView view, GroupView before, Set<Integer> taken) {
+        if (config.leaseMillis() == 0) {
+            return;
+        }
+        long until = env.nowMillis() + config.leaseMillis();
+        if (before == null || before.epoch() != view.epoch() - 1 || before.group() != view.group()) {
+            m.leases.quarantineUntil(until);
+            return;
+        }
+        for (int i : taken) {
+            NodeRef previous = before.member(i);
+            if (previous.equals(self)) {
+                m.leases.quarantineUntil(until); // held here before without this member state (a restart): forgotten
+            } else {
+                m.leases.awaitHandoff(previous.address(), until);
+                m.leaseSources.put(previous.address(), view);
+            }
+        }
+        askForLeases(env, view.group());
+    }
+
+    /** Asks every previous holder whose handoff would still lift our quarantine; again later until they answer. */
+    private void askForLeases(Environment env, int group) {
+        Member m = members.get(group);
+        if (m == null) {
+            return;
+        }
+        long now = env.nowMillis();
+        m.leaseSources.keySet().removeIf(a -> !m.leases.awaits(a, now));
+        if (m.leaseSources.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Address, GroupView> e : new TreeMap<>(m.leaseSources).entrySet()) {
+            env.send(e.getKey(), new LeaseHandoffRequest(++nextId, e.getValue()));
+        }
+        if (!m.leaseRetryArmed) {
+            m.leaseRetryArmed = true;
+            env.setTimer(config.checkIntervalMillis(), new LeaseHandoffRetry(group));
+        }
+    }
+
+    /**
+     * A member that took over positions of ours asks for our leases. We install its view first if we had not, so we
+     * serve (and grant) nothing at the old epoch afterwards: every lease we granted at the positions it took is in our
+     * table now, or covered by our own quarantine, which we hand on too. We answer only from member state that existed
+     * before that view (a member state created later does not know the leases of our earlier tenure).
+     */
+    private void onLeaseHandoffRequest(Environment env, Address from, LeaseHandoffRequest r) {
+        int g = r.view().group();
+        long epoch = r.view().epoch();
+        Member m = members.get(g);
+        if (m != null && epoch > m.acceptor.installed().epoch()) {
+            install(env, r.view());
+            m = members.get(g);
+        }
+        Member source = null;
+        if (m != null && m.acceptor.installed().epoch() >= epoch && m.sinceEpoch < epoch) {
+            source = m;
+        } else if (m == null && retired.containsKey(g) && retired.get(g).removedAtEpoch() >= epoch
+                && retired.get(g).member().sinceEpoch < epoch) {
+            source = retired.get(g).member();
+        }
+        if (source == null) {
+            return; // it waits out its quarantine
+        }
+        long now = env.nowMillis();
+        if (config.planted(ReplicaConfig.PlantedBug.HAND_OVER_NO_LEASES)) {
+            env.send(from, new LeaseHandoff(r.requestId(), g, epoch, List.of(), 0, true)); // planted bug
+            return;
+        }
+        List<LeaseGrant> grants = source.leases.snapshot(now, MAX_HANDOFF_LEASES);
+        long quarantine = Math.max(0, source.leases.quarantineEndMillis() - now);
+        env.send(from, new LeaseHandoff(r.requestId(), g, epoch, grants == null ? List.of() : grants, quarantine,
+                grants != null));
+    }
+
+    /**
+     * A previous holder of positions we took over handed its leases over: we record them, and if it was the last one
+     * we were waiting for, the quarantine ends. Writes parked meanwhile either go on now or revoke the leases
+     * they meet, as a new write would.
+     */
+    private void onLeaseHandoff(Environment env, Address from, LeaseHandoff h) {
+        Member m = members.get(h.group());
+        GroupView asked = m == null ? null : m.leaseSources.get(from);
+        if (asked == null || h.epoch() < asked.epoch()) {
+            return;
+        }
+        m.leaseSources.remove(from);
+        if (!h.complete()) {
+            return; // too many leases to hand over: the quarantine awaiting it runs out by itself
+        }
+        long now = env.nowMillis();
+        m.leases.handoff(from, h.leases(), h.quarantineRemainingMillis(), now);
+        for (Key key : m.leases.parkedKeys()) {
+            List<Address> holders = m.leases.holders(key, now);
+            if (!holders.isEmpty()) {
+                revoke(env, m, h.group(), key, holders);
+                env.setTimer(Math.max(1, m.leases.recheckAtMillis(key, now) - now + 1),
+                        new LeaseCheck(h.group(), key));
+            }
+            runAll(m.leases.release(key, env.nowMillis()));
         }
     }
 
@@ -1014,8 +1145,14 @@ public final class ReplicaManager {
             return false;
         }
         env.setTimer(Math.max(1, hold.recheckAtMillis() - env.nowMillis() + 1), new LeaseCheck(group, key));
+        revoke(env, m, group, key, hold.revokeFrom());
+        return true;
+    }
+
+    /** Tells {@code holders} to drop {@code key}; our own near cache drops it here and now. */
+    private void revoke(Environment env, Member m, int group, Key key, List<Address> holders) {
         boolean selfHolds = false;
-        for (Address holder : hold.revokeFrom()) {
+        for (Address holder : holders) {
             if (holder.equals(self.address())) {
                 selfHolds = true;
             } else {
@@ -1028,7 +1165,6 @@ public final class ReplicaManager {
             taintLeaseOps(key);
             runAll(m.leases.revoked(key, self.address(), env.nowMillis()));
         }
-        return true;
     }
 
     private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
@@ -1089,7 +1225,7 @@ public final class ReplicaManager {
         leaseOps.put(op.id, op);
         env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
         for (NodeRef n : distinct(view)) {
-            env.send(n.address(), new LeaseRequest(op.id, group, view.epoch(), key));
+            env.send(n.address(), new LeaseRequest(op.id, group, view.epoch(), key, null));
         }
     }
 
@@ -1328,9 +1464,16 @@ public final class ReplicaManager {
         /** Read leases granted here, and writes waiting for them. */
         final LeaseTable leases;
 
+        /** The epoch this member state was created at: its lease table knows no lease granted before. */
+        final long sinceEpoch;
+        /** Previous holders of positions taken over whose lease handoff we await, with the view that replaced them. */
+        final Map<Address, GroupView> leaseSources = new HashMap<>();
+        boolean leaseRetryArmed;
+
         Member(ViewAcceptor acceptor, int maxLeases) {
             this.acceptor = acceptor;
             this.leases = new LeaseTable(maxLeases);
+            this.sinceEpoch = acceptor.installed().epoch();
         }
     }
 
