@@ -148,6 +148,8 @@ public final class ReplicaManager {
      * successor waits out the quarantine (safe, only slower).
      */
     static final int MAX_HANDOFF_LEASES = 4_096;
+    /** Lease renewals (near-cache entries asking the replicas to extend their leases) this node runs at once. */
+    static final int MAX_LEASE_RENEWALS_IN_FLIGHT = 64;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -157,6 +159,8 @@ public final class ReplicaManager {
     private final Map<Long, Op> ops = new HashMap<>();
     /** Near-cache lease requests in flight. */
     private final Map<Long, LeaseOp> leaseOps = new HashMap<>();
+    /** How many of {@link #leaseOps} are renewals (at most {@link #MAX_LEASE_RENEWALS_IN_FLIGHT}). */
+    private int renewalsInFlight;
     private final NearCache near;
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
@@ -219,8 +223,8 @@ public final class ReplicaManager {
                 runAll(m.leases.release(c.key(), env.nowMillis()));
             }
         } else if (tick instanceof LeaseTimeout t) {
-            LeaseOp op = leaseOps.remove(t.opId());
-            if (op != null) {
+            LeaseOp op = removeLeaseOp(t.opId());
+            if (op != null && !op.renewal) {
                 read(env, op.key, op.callback);
             }
         } else if (tick instanceof CheckTick) {
@@ -1174,10 +1178,13 @@ public final class ReplicaManager {
             return;
         }
         Item i = storage.get(r.group(), r.key());
-        boolean granted = config.leaseMillis() > 0 && !m.locks.writeLocked(r.key())
-                && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
-        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
-                i == null ? null : i.value(), granted));
+        Tag tag = i == null ? Tag.ZERO : i.tag();
+        boolean renewal = r.renewing() != null;
+        // a renewal extends the lease only on the value the holder has: the key has not changed since it read it
+        boolean granted = config.leaseMillis() > 0 && (!renewal || r.renewing().equals(tag))
+                && !m.locks.writeLocked(r.key()) && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
+        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), tag,
+                renewal || i == null ? null : i.value(), granted));
     }
 
     private static void runAll(List<Runnable> writes) {
@@ -1207,11 +1214,15 @@ public final class ReplicaManager {
      * <p>Why it is linearizable: a write completes only once a majority of replicas stored it, each after its leases
      * on the key were answered or expired; the leases behind a cached entry come from a majority, which shares a
      * replica with that majority. So once a write has completed, no node still holds an entry with an older value.
-     * A new member of a group waits out the leases of the member it replaced before acknowledging writes.
+     * A new member of a group acknowledges no write before it has the leases of the member it replaced (handed over)
+     * or they have expired. A hit in the second half of the entry's time renews its leases in the background.
      */
     public void readNear(Environment env, Key key, OpCallback callback) {
         NearCache.Entry e = near.valid(key, env.nowMillis());
         if (e != null) {
+            if (env.nowMillis() >= e.renewAfterMillis()) {
+                renew(env, key, e);
+            }
             callback.doneTagged(e.tag(), e.value());
             return;
         }
@@ -1221,12 +1232,60 @@ public final class ReplicaManager {
             read(env, key, callback);
             return;
         }
-        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback);
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback, false);
+        sendLeaseRequests(env, op, null);
+    }
+
+    /**
+     * The runtime served {@code key} from its mirror of the near cache in the second half of the entry's time: ask
+     * the replicas to extend the leases, as a near read on the event loop would.
+     */
+    public void renewNear(Environment env, Key key) {
+        NearCache.Entry e = near.valid(key, env.nowMillis());
+        if (e != null && env.nowMillis() >= e.renewAfterMillis()) {
+            renew(env, key, e);
+        }
+    }
+
+    /**
+     * Asks the replicas to extend the leases behind a near-cache entry, in the background: the entry keeps serving
+     * until its own end, and gets a later end only if a majority extends the leases for the tag it has. At most one
+     * renewal per key and {@link #MAX_LEASE_RENEWALS_IN_FLIGHT} in all; a renewal that fails is simply dropped.
+     */
+    private void renew(Environment env, Key key, NearCache.Entry e) {
+        if (config.leaseMillis() == 0 || renewalsInFlight >= MAX_LEASE_RENEWALS_IN_FLIGHT) {
+            return;
+        }
+        for (LeaseOp other : leaseOps.values()) {
+            if (other.key.equals(key)) {
+                return; // a lease request for this key is in flight already
+            }
+        }
+        GroupView view = bestView(group(key));
+        if (view == null) {
+            return;
+        }
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), null, true);
+        op.tag = e.tag();
+        op.value = e.value();
+        renewalsInFlight++;
+        sendLeaseRequests(env, op, e.tag());
+    }
+
+    private void sendLeaseRequests(Environment env, LeaseOp op, Tag renewing) {
         leaseOps.put(op.id, op);
         env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
-        for (NodeRef n : distinct(view)) {
-            env.send(n.address(), new LeaseRequest(op.id, group, view.epoch(), key, null));
+        for (NodeRef n : distinct(op.view)) {
+            env.send(n.address(), new LeaseRequest(op.id, op.view.group(), op.view.epoch(), op.key, renewing));
         }
+    }
+
+    private LeaseOp removeLeaseOp(long id) {
+        LeaseOp op = leaseOps.remove(id);
+        if (op != null && op.renewal) {
+            renewalsInFlight--;
+        }
+        return op;
     }
 
     private void onLeaseReply(Environment env, Address from, LeaseReply r) {
@@ -1235,19 +1294,32 @@ public final class ReplicaManager {
             return;
         }
         if (!r.granted() || op.tainted || (op.tag != null && !op.tag.equals(r.tag()))) {
-            leaseOps.remove(op.id);
-            read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
-            return;
+            removeLeaseOp(op.id);
+            if (!op.renewal) {
+                read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
+            }
+            return; // a renewal that fails changes nothing: the entry serves until its end
         }
-        op.tag = r.tag();
-        op.value = r.value();
+        if (!op.renewal) {
+            op.tag = r.tag();
+            op.value = r.value();
+        }
         op.granted.addAll(indicesOf(op.view, from));
         if (op.granted.size() >= op.view.majority()) {
-            leaseOps.remove(op.id);
-            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later
+            removeLeaseOp(op.id);
+            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later;
+            // renewed (in the background) by a read in the second half of that time
             long lease = config.leaseMillis();
-            near.install(op.key, op.tag, op.value, op.sentAtMillis + lease - lease / 10);
-            op.callback.doneTagged(op.tag, op.value);
+            long valid = lease - lease / 10;
+            NearCache.Entry current = near.valid(op.key, env.nowMillis());
+            if (op.renewal && current != null && (!current.tag().equals(op.tag)
+                    || current.validUntilMillis() >= op.sentAtMillis + valid)) {
+                return; // the entry changed meanwhile (a newer lease): leave it
+            }
+            near.install(op.key, op.tag, op.value, op.sentAtMillis + valid, op.sentAtMillis + valid / 2);
+            if (op.callback != null) {
+                op.callback.doneTagged(op.tag, op.value);
+            }
         }
     }
 
@@ -1265,18 +1337,22 @@ public final class ReplicaManager {
         final Key key;
         final GroupView view;
         final long sentAtMillis;
+        /** Null for a renewal. */
         final OpCallback callback;
+        /** Extends the leases of an entry this node has ({@code tag} and {@code value} are the entry's). */
+        final boolean renewal;
         final Set<Integer> granted = new TreeSet<>();
         Tag tag;
         Bytes value;
         boolean tainted;
 
-        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback) {
+        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback, boolean renewal) {
             this.id = id;
             this.key = key;
             this.view = view;
             this.sentAtMillis = sentAtMillis;
             this.callback = callback;
+            this.renewal = renewal;
         }
     }
 
@@ -1369,9 +1445,11 @@ public final class ReplicaManager {
 
     private void onNotServing(Environment env, NotServing n) {
         learnAndCatchUp(env, n.installed());
-        LeaseOp lease = leaseOps.remove(n.requestId());
+        LeaseOp lease = removeLeaseOp(n.requestId());
         if (lease != null) {
-            read(env, lease.key, lease.callback);
+            if (!lease.renewal) {
+                read(env, lease.key, lease.callback);
+            }
             return;
         }
         Pull pull = pulls.remove(n.requestId());

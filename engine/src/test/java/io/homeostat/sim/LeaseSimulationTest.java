@@ -35,6 +35,9 @@ class LeaseSimulationTest {
     private static final long LEASE_MILLIS = 2_000;
     private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(3)
             .withLeaseMillis(LEASE_MILLIS);
+    /** Long leases for the joins: the reader's entries, from before the joins, are still valid when the writes run. */
+    private static final long JOIN_LEASE_MILLIS = 10_000;
+    private static final ReplicaConfig JOIN_CONFIG = CONFIG.withLeaseMillis(JOIN_LEASE_MILLIS);
 
     /** A small cluster in the simulator, with a history of the operations it ran for the checker. */
     private static final class Cluster {
@@ -141,7 +144,8 @@ class LeaseSimulationTest {
 
     /**
      * A founder and a reader that holds no position (it stands just after the founder) read every key through their
-     * near caches all along, so their leases come from the founder alone. Then two nodes join at once, as in a
+     * near caches (the founder all along, the reader once), so their leases come from the founder alone. Then two
+     * nodes join at once, as in a
      * three-node startup: positions 1 and 2 of every group move from the founder to them, gracefully. As soon as both
      * serve a group, a write to it is issued at one of them, with the link to the founder slowed down, so that the
      * write completes on the two new members alone; the reader reads the key at once when it completes.
@@ -159,7 +163,9 @@ class LeaseSimulationTest {
         Map<Integer, String> keys = c.keyPerGroup();
         List<String> all = new ArrayList<>(keys.values());
         c.readSteadily(founder, all, 100 * MS, 30 * SECOND);
-        c.readSteadily(reader, all, 100 * MS, 30 * SECOND);
+        all.forEach(k -> c.readNear(reader, k)); // the reader learns the views
+        c.sim.runUntil(5 * SECOND);
+        all.forEach(k -> c.readNear(reader, k)); // and leases every key, from the founder alone
         c.sim.runUntil(6 * SECOND);
         c.sim.start(a);
         c.sim.start(b);
@@ -192,11 +198,11 @@ class LeaseSimulationTest {
     @Test
     void aWriteRightAfterAGracefulJoinDoesNotWaitALeasePeriod() {
         for (long seed = 1; seed <= 5; seed++) {
-            JoinRun r = joinWhileReading(seed, CONFIG);
+            JoinRun r = joinWhileReading(seed, JOIN_CONFIG);
             assertThat(r.latencyMicros()).as("seed %d: a write right after each group's join completed", seed)
                     .hasSize(r.groups());
             assertThat(r.latencyMicros().values()).as("seed %d: write latencies (µs) right after the joins", seed)
-                    .allSatisfy(l -> assertThat(l).isBetween(0L, LEASE_MILLIS * MS / 4));
+                    .allSatisfy(l -> assertThat(l).isBetween(0L, JOIN_LEASE_MILLIS * MS / 20));
             assertThat(r.linearizability().isOk()).as("seed %d: %s", seed, r.linearizability().summary()).isTrue();
         }
     }
@@ -210,12 +216,88 @@ class LeaseSimulationTest {
         int violations = 0;
         for (long seed = 1; seed <= 5; seed++) {
             JoinRun r = joinWhileReading(seed,
-                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.HAND_OVER_NO_LEASES));
+                    JOIN_CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.HAND_OVER_NO_LEASES));
             if (!r.linearizability().isOk()) {
                 violations++;
             }
         }
         assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
+    }
+
+    /**
+     * A key read steadily through the near cache for ten lease periods stays local after the first read: reads in the
+     * second half of an entry's time renew its leases in the background, and no read goes to the replicas again. A
+     * write still revokes the renewed lease: it completes without waiting a lease period, and the next near read sees
+     * it.
+     */
+    @Test
+    void aKeyReadSteadilyStaysLocalByRenewal() {
+        for (long seed = 1; seed <= 3; seed++) {
+            Cluster c = new Cluster(seed, CONFIG);
+            Address founder = c.add();
+            Address a = c.add();
+            Address b = c.add();
+            Address reader = c.addAt(CONFIG.placement().anchor(CONFIG.placement().groups() - 1).next());
+            c.sim.start(founder);
+            c.sim.runUntil(SECOND);
+            c.sim.start(a);
+            c.sim.start(b);
+            c.sim.start(reader);
+            Map<Integer, String> keys = c.keyPerGroup();
+            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+            c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+            String key = keys.get(0);
+            // the reader learns the group's view with a quorum read (a near read with no view known reads that way)
+            c.replicas(reader).read(c.sim.node(reader), Key.of(key), new ReplicaManager.OpCallback() {
+                @Override
+                public void done(Bytes value) {
+                }
+
+                @Override
+                public void failed(ReplicaManager.Failure failure, String reason) {
+                }
+            });
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            long[] fresh = {0};
+            long[] renewals = {0};
+            c.sim.onTransmit((from, to, m) -> {
+                if (!from.equals(reader)) {
+                    return;
+                }
+                if (m instanceof ReplicaMessage.LeaseRequest l && l.key().equals(Key.of(key))) {
+                    if (l.renewing() == null) {
+                        fresh[0]++;
+                    } else {
+                        renewals[0]++;
+                    }
+                } else if (m instanceof ReplicaMessage.ReadRequest r && r.key().equals(Key.of(key))) {
+                    fresh[0]++;
+                }
+            });
+            assertThat(c.readNear(reader, key)).as("the first read asks the replicas").isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            long afterFirst = fresh[0];
+            int remote = 0;
+            long periodsEnd = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
+            while (c.sim.nowMicros() < periodsEnd) {
+                if (!c.readNear(reader, key)) {
+                    remote++;
+                }
+                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            }
+            assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
+            assertThat(fresh[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
+            assertThat(renewals[0]).as("seed %d: renewal requests", seed).isGreaterThanOrEqualTo(9);
+            long[] latency = {-2};
+            c.write(a, key, l -> latency[0] = l);
+            c.sim.runUntil(() -> latency[0] != -2, MS, c.sim.nowMicros() + 10 * SECOND);
+            assertThat(latency[0]).as("seed %d: the write revokes the renewed lease (µs)", seed)
+                    .isBetween(0L, LEASE_MILLIS * MS / 4);
+            assertThat(c.readNear(reader, key)).as("seed %d: the revoked entry is gone", seed).isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
     }
 
     /** Both new nodes hold a position of group {@code g} and serve it: the founder holds at most one position. */
