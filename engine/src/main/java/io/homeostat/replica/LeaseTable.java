@@ -60,7 +60,13 @@ final class LeaseTable {
         return until != null;
     }
 
-    /** When the quarantine ends if no awaited handoff arrives: this is what a successor must inherit. */
+    /** What is left at {@code nowMillis} of the quarantine a successor must inherit; 0 if it is over (or none). */
+    long quarantineRemainingMillis(long nowMillis) {
+        long end = quarantineEndMillis(); // Long.MIN_VALUE when there never was one: compare, never subtract first
+        return end > nowMillis ? end - nowMillis : 0;
+    }
+
+    /** When the quarantine ends if no awaited handoff arrives. */
     long quarantineEndMillis() {
         long at = quarantineUntilMillis;
         for (long until : awaiting.values()) {
@@ -89,14 +95,16 @@ final class LeaseTable {
      * its own quarantine: record them (counted from now, so they end no earlier here than there: the handoff was sent
      * before it arrived) and stop awaiting it. The caller then re-examines the parked writes ({@link #parkedKeys}).
      */
-    void handoff(Address source, List<ReplicaMessage.LeaseGrant> grants, long quarantineRemainingMillis, long nowMillis) {
+    void handoff(Address source, List<ReplicaMessage.LeaseGrant> grants, long quarantineRemainingMillis, long nowMillis,
+            long maxMillis) {
         for (ReplicaMessage.LeaseGrant g : grants) {
             if (g.remainingMillis() <= 0) {
                 continue;
             }
+            long remaining = Math.min(g.remainingMillis(), maxMillis);
             // recorded even beyond maxLeases: dropping a lease someone holds would be unsafe (bounded by the sender)
             Map<Address, Long> holders = leases.computeIfAbsent(g.key(), k -> new HashMap<>());
-            long expiry = nowMillis + g.remainingMillis();
+            long expiry = nowMillis + remaining;
             Long before = holders.get(g.holder());
             if (before == null) {
                 leaseCount++;
@@ -106,7 +114,7 @@ final class LeaseTable {
             }
         }
         if (quarantineRemainingMillis > 0) {
-            quarantineUntil(nowMillis + quarantineRemainingMillis);
+            quarantineUntil(nowMillis + Math.min(quarantineRemainingMillis, maxMillis));
         }
         awaiting.remove(source);
     }

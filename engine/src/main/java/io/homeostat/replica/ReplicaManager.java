@@ -1101,7 +1101,7 @@ public final class ReplicaManager {
             return;
         }
         List<LeaseGrant> grants = source.leases.snapshot(now, MAX_HANDOFF_LEASES);
-        long quarantine = Math.max(0, source.leases.quarantineEndMillis() - now);
+        long quarantine = source.leases.quarantineRemainingMillis(now);
         env.send(from, new LeaseHandoff(r.requestId(), g, epoch, grants == null ? List.of() : grants, quarantine,
                 grants != null));
     }
@@ -1122,7 +1122,9 @@ public final class ReplicaManager {
             return; // too many leases to hand over: the quarantine awaiting it runs out by itself
         }
         long now = env.nowMillis();
-        m.leases.handoff(from, h.leases(), h.quarantineRemainingMillis(), now);
+        // no lease or quarantine is ever longer than leaseMillis: a larger figure is corrupt, and bounding it keeps the
+        // arithmetic from wrapping
+        m.leases.handoff(from, h.leases(), h.quarantineRemainingMillis(), now, config.leaseMillis());
         for (Key key : m.leases.parkedKeys()) {
             List<Address> holders = m.leases.holders(key, now);
             if (!holders.isEmpty()) {
