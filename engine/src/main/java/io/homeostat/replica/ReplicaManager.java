@@ -168,6 +168,8 @@ public final class ReplicaManager {
     private final Map<Integer, Ballot> ballotsSeen = new HashMap<>();
     /** Groups this node was just removed from: their data stays, frozen, as a source for the new member. */
     private final Map<Integer, Retired> retired = new HashMap<>();
+    /** Groups whose frozen data here served a complete state transfer (a last batch) since it was removed. */
+    private final Set<Integer> retiredServed = new java.util.HashSet<>();
     private long nextId;
     private long incarnation;
     /** The transaction layer on the same node, told about transactions whose locks arrive by state transfer. */
@@ -378,6 +380,24 @@ public final class ReplicaManager {
     /** The groups whose removed-member state this node still keeps, in order. */
     List<Integer> retiredGroupIds() {
         return new ArrayList<>(new TreeSet<>(retired.keySet()));
+    }
+
+    /**
+     * Whether the members that replaced this node have had their chance to copy its frozen data: every group it was
+     * removed from served a complete state transfer (a last batch) since, or was removed long enough ago that a puller
+     * would have asked again ({@code PULL_TIMEOUT_CHECKS} periods, and two more). A leaving node stops only then: had
+     * it stopped as soon as it was a member of no group, a new member whose pull had not arrived yet could be left
+     * without the source it counted on.
+     */
+    public boolean handoffsServed(long nowMillis) {
+        long waitMillis = (PULL_TIMEOUT_CHECKS + 2) * config.checkIntervalMillis();
+        for (Map.Entry<Integer, Retired> e : retired.entrySet()) {
+            long removedAt = e.getValue().expiresAtMillis() - RETIRED_RETENTION_CHECKS * config.checkIntervalMillis();
+            if (!retiredServed.contains(e.getKey()) && nowMillis < removedAt + waitMillis) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True if this node keeps the frozen data of a group it was just removed from (a state-transfer source). */
@@ -644,6 +664,7 @@ public final class ReplicaManager {
                 members.remove(g);
                 if (!m.recovering && !m.activeIndices.isEmpty()) {
                     // keep the frozen data a while: the new member may need it if another replica fails meanwhile
+                    retiredServed.remove(g);
                     retired.put(g, new Retired(view.epoch(), new TreeSet<>(m.activeIndices),
                             env.nowMillis() + RETIRED_RETENTION_CHECKS * config.checkIntervalMillis(), m));
                 } else {
@@ -893,6 +914,9 @@ public final class ReplicaManager {
             bytes += size;
         }
         boolean last = items.size() == scanned.size() && scanned.size() < p.max();
+        if (last && source != m) {
+            retiredServed.add(g);
+        }
         // locks travel with every batch, not only the last: a lock decided between two batches would otherwise vanish
         // here after its item's old value had already been sent, and the new member would keep the old value
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
