@@ -99,7 +99,8 @@ public final class HomeostatNode implements Protocol {
             if (!handedOff()) {
                 replicas.onTimer(env, t);
             }
-            if (ring.isStopped() && onHandedOff != null && replicas.memberGroups() == 0) {
+            if (ring.isStopped() && onHandedOff != null && replicas.memberGroups() == 0
+                    && replicas.handoffsServed(env.nowMillis())) {
                 Runnable done = onHandedOff;
                 onHandedOff = null;
                 done.run();
@@ -127,7 +128,8 @@ public final class HomeostatNode implements Protocol {
      * Graceful leave: the ring splices this node out and its successors claim its replica positions. Until it holds
      * none, this node keeps answering the view changes that replace it and serves its data to the new members (a
      * handoff: they copy from it rather than only from the remaining replicas). {@code onHandedOff} runs on this
-     * node's event loop once it is a member of no group; the node may then stop.
+     * node's event loop once it is a member of no group and its frozen copies were pulled (or had time to be, see
+     * {@link ReplicaManager#handoffsServed}); the node may then stop.
      */
     public void leave(Environment env, Runnable onHandedOff) {
         actions.tick(env.nowMillis());

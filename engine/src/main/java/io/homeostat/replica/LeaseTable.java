@@ -14,9 +14,13 @@ import java.util.Map;
  * <p>A lease on a key promises its holder that this replica will not let the key change before the holder has been
  * told ({@code Revoke}) and answered, or the lease has expired. A write that would change a leased key is parked
  * here while the holders are told; it proceeds once every holder answered or every lease expired, so waiting is
- * bounded by the lease time. While a key has parked writes no new lease on it is granted. A member that newly joined
- * the group parks every write until {@code quarantineUntilMillis}: leases granted by the member it replaced are
- * unknown to it and expire by then.
+ * bounded by the lease time. While a key has parked writes no new lease on it is granted.
+ *
+ * <p><b>Quarantine.</b> A member that takes over a position parks every write until the leases granted there by the
+ * position's previous holder are known or have expired. If that holder is alive it hands its leases over
+ * ({@link #handoff}); until then, or if it never answers, the quarantine awaiting it lasts one lease period. A
+ * quarantine that nobody can lift (the previous holder is unknown, or views were missed) is
+ * {@code quarantineUntilMillis}.
  *
  * <p>Part of a {@link ReplicaManager.Member}: single-threaded, no I/O of its own.
  */
@@ -29,13 +33,102 @@ final class LeaseTable {
     private final int maxLeases;
     private int leaseCount;
     private long quarantineUntilMillis = Long.MIN_VALUE;
+    /** Previous holders whose lease handoff lifts a quarantine, and when that quarantine ends regardless. */
+    private final Map<Address, Long> awaiting = new HashMap<>();
 
     LeaseTable(int maxLeases) {
         this.maxLeases = maxLeases;
     }
 
+    /** Parks every write until {@code millis}, whatever arrives meanwhile. */
     void quarantineUntil(long millis) {
-        quarantineUntilMillis = millis;
+        quarantineUntilMillis = Math.max(quarantineUntilMillis, millis);
+    }
+
+    /** Parks every write until {@code source} handed over its leases (see {@link #handoff}) or until {@code millis}. */
+    void awaitHandoff(Address source, long millis) {
+        awaiting.merge(source, millis, Math::max);
+    }
+
+    /** Whether a handoff from {@code source} would still lift a quarantine at {@code nowMillis}. */
+    boolean awaits(Address source, long nowMillis) {
+        Long until = awaiting.get(source);
+        if (until != null && until <= nowMillis) {
+            awaiting.remove(source);
+            return false;
+        }
+        return until != null;
+    }
+
+    /** What is left at {@code nowMillis} of the quarantine a successor must inherit; 0 if it is over (or none). */
+    long quarantineRemainingMillis(long nowMillis) {
+        long end = quarantineEndMillis(); // Long.MIN_VALUE when there never was one: compare, never subtract first
+        return end > nowMillis ? end - nowMillis : 0;
+    }
+
+    /** When the quarantine ends if no awaited handoff arrives. */
+    long quarantineEndMillis() {
+        long at = quarantineUntilMillis;
+        for (long until : awaiting.values()) {
+            at = Math.max(at, until);
+        }
+        return at;
+    }
+
+    /** This replica's unexpired leases as durations from {@code nowMillis}; null if there are more than {@code max}. */
+    List<ReplicaMessage.LeaseGrant> snapshot(long nowMillis, int max) {
+        prune(nowMillis);
+        if (leaseCount > max) {
+            return null;
+        }
+        List<ReplicaMessage.LeaseGrant> out = new ArrayList<>();
+        for (Map.Entry<Key, Map<Address, Long>> e : leases.entrySet()) {
+            for (Map.Entry<Address, Long> h : e.getValue().entrySet()) {
+                out.add(new ReplicaMessage.LeaseGrant(e.getKey(), h.getKey(), h.getValue() - nowMillis));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code source}, the previous holder of a position taken over here, handed over its leases and what was left of
+     * its own quarantine: record them (counted from now, so they end no earlier here than there: the handoff was sent
+     * before it arrived) and stop awaiting it. The caller then re-examines the parked writes ({@link #parkedKeys}).
+     */
+    void handoff(Address source, List<ReplicaMessage.LeaseGrant> grants, long quarantineRemainingMillis, long nowMillis,
+            long maxMillis) {
+        for (ReplicaMessage.LeaseGrant g : grants) {
+            if (g.remainingMillis() <= 0) {
+                continue;
+            }
+            long remaining = Math.min(g.remainingMillis(), maxMillis);
+            // recorded even beyond maxLeases: dropping a lease someone holds would be unsafe (bounded by the sender)
+            Map<Address, Long> holders = leases.computeIfAbsent(g.key(), k -> new HashMap<>());
+            long expiry = nowMillis + remaining;
+            Long before = holders.get(g.holder());
+            if (before == null) {
+                leaseCount++;
+                holders.put(g.holder(), expiry);
+            } else if (before < expiry) {
+                holders.put(g.holder(), expiry);
+            }
+        }
+        if (quarantineRemainingMillis > 0) {
+            quarantineUntil(nowMillis + Math.min(quarantineRemainingMillis, maxMillis));
+        }
+        awaiting.remove(source);
+    }
+
+    /** Keys with parked writes. */
+    List<Key> parkedKeys() {
+        return new ArrayList<>(parked.keySet());
+    }
+
+    /** Current holders of leases on {@code key}. */
+    List<Address> holders(Key key, long nowMillis) {
+        expire(key, nowMillis);
+        Map<Address, Long> holders = leases.get(key);
+        return holders == null ? List.of() : new ArrayList<>(holders.keySet());
     }
 
     /** Records a lease unless writes to the key are waiting or the table is full; returns whether it did. */
@@ -69,7 +162,7 @@ final class LeaseTable {
         expire(key, nowMillis);
         Map<Address, Long> holders = leases.get(key);
         boolean leased = holders != null && !holders.isEmpty();
-        if (!leased && nowMillis >= quarantineUntilMillis && !parked.containsKey(key)) {
+        if (!leased && nowMillis >= quarantineEndMillis() && !parked.containsKey(key)) {
             return null;
         }
         List<Runnable> waiting = parked.get(key);
@@ -102,7 +195,7 @@ final class LeaseTable {
     /** Leases expire as time passes: returns the writes on {@code key} that may go on now. */
     List<Runnable> release(Key key, long nowMillis) {
         expire(key, nowMillis);
-        if (!parked.containsKey(key) || leases.containsKey(key) || nowMillis < quarantineUntilMillis) {
+        if (!parked.containsKey(key) || leases.containsKey(key) || nowMillis < quarantineEndMillis()) {
             return List.of();
         }
         return parked.remove(key);
@@ -110,7 +203,7 @@ final class LeaseTable {
 
     /** When a write parked on {@code key} should look again. */
     long recheckAtMillis(Key key, long nowMillis) {
-        long at = Math.max(nowMillis, quarantineUntilMillis);
+        long at = Math.max(nowMillis, quarantineEndMillis());
         Map<Address, Long> holders = leases.get(key);
         if (holders != null) {
             for (long expiry : holders.values()) {

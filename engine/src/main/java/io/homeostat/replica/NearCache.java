@@ -13,7 +13,9 @@ import java.util.Map;
  *
  * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
  * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate (no
- * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. Bounded in entries and in
+ * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. A renewal (leases
+ * extended by a majority, for the same tag, asked for after {@code renewAfterMillis}) installs the entry again with a
+ * later end; until then the old end stands. Bounded in entries and in
  * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener}
  * mirrors every change, so the threaded runtime can serve valid entries on the caller's thread.
  *
@@ -21,7 +23,8 @@ import java.util.Map;
  */
 final class NearCache {
 
-    record Entry(Tag tag, Bytes value, long validUntilMillis) {
+    /** {@code renewAfterMillis}: a read at or after it asks the replicas to extend the leases (in the background). */
+    record Entry(Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
     }
 
     /** Bytes of values held at most; with the entry bound, what keeps a near cache of large values in check. */
@@ -53,7 +56,12 @@ final class NearCache {
         return e;
     }
 
+    /** Installs an entry that is never renewed. */
     void install(Key key, Tag tag, Bytes value, long validUntilMillis) {
+        install(key, tag, value, validUntilMillis, validUntilMillis);
+    }
+
+    void install(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
         if (maxEntries == 0) {
             return;
         }
@@ -70,7 +78,7 @@ final class NearCache {
             valueBytes -= bytes(e.getValue());
             listener.removed(e.getKey());
         }
-        entries.put(key, new Entry(tag, value, validUntilMillis));
+        entries.put(key, new Entry(tag, value, validUntilMillis, renewAfterMillis));
         valueBytes += size;
         listener.installed(key, tag, value, validUntilMillis);
     }

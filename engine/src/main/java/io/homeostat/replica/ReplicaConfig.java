@@ -15,9 +15,10 @@ package io.homeostat.replica;
  * @param opMaxAttempts           attempts of an operation (with a fresh view each time) before it fails
  * @param leaseMillis             read leases for near caches, 0 (the default) for none: how long a replica promises to
  *                                revoke before a write changes a key. With leases on, a member that takes over a
- *                                position waits this long before it acknowledges writes (it cannot know the leases
- *                                the position's previous holder granted), so writes may stall that long after churn;
- *                                with leases off, {@code getNear} is a plain quorum read. The same on every node.
+ *                                position acknowledges no write until the position's previous holder handed its
+ *                                leases over (a round trip after a graceful join or leave) or this long passed (after
+ *                                a crash), so writes may stall that long after a crash; with leases off,
+ *                                {@code getNear} is a plain quorum read. The same on every node.
  * @param maxLeasesPerGroup       leases one replica tracks per group; requests beyond are refused (read remotely)
  * @param maxNearEntries          entries of this node's near cache
  * @param plantedBugForTest       a deliberate bug for the checker self-tests; {@link PlantedBug#NONE} except in tests
@@ -36,7 +37,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         /** An item counts as prepared with one prepared replica instead of a majority. */
         MINORITY_COMMIT,
         /** Replicas change a key without revoking the read leases on it (near caches serve stale values). */
-        SKIP_LEASE_REVOCATION
+        SKIP_LEASE_REVOCATION,
+        /**
+         * A previous holder of a position answers its successor's lease handoff request with no leases, and the
+         * successor lifts its quarantine all the same (near caches serve values a completed write replaced).
+         */
+        HAND_OVER_NO_LEASES
     }
 
     public ReplicaConfig {
@@ -70,7 +76,7 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         return copy(r, groupsLog2, founder, plantedBugForTest);
     }
 
-    /** Read-lease time; every node of a cluster must use the same value (new members wait it out). */
+    /** Read-lease time; every node of a cluster must use the same value (it bounds the new members' quarantine). */
     public ReplicaConfig withLeaseMillis(long millis) {
         return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, millis, maxLeasesPerGroup,

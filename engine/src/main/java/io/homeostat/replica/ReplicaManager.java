@@ -4,6 +4,9 @@ import io.homeostat.replica.ReplicaMessage.NotServing;
 import io.homeostat.replica.ReplicaMessage.PullReply;
 import io.homeostat.replica.ReplicaMessage.PullRequest;
 import io.homeostat.replica.ReplicaMessage.ReadReply;
+import io.homeostat.replica.ReplicaMessage.LeaseGrant;
+import io.homeostat.replica.ReplicaMessage.LeaseHandoff;
+import io.homeostat.replica.ReplicaMessage.LeaseHandoffRequest;
 import io.homeostat.replica.ReplicaMessage.LeaseReply;
 import io.homeostat.replica.ReplicaMessage.LeaseRequest;
 import io.homeostat.replica.ReplicaMessage.ReadRequest;
@@ -78,6 +81,10 @@ public final class ReplicaManager {
     record LeaseCheck(int group, Key key) implements ReplicaTick {
     }
 
+    /** Ask the previous holders of positions taken over again for their leases, while that still lifts a quarantine. */
+    record LeaseHandoffRetry(int group) implements ReplicaTick {
+    }
+
     /** A near-cache lease request got no majority in time: read the ordinary way. */
     record LeaseTimeout(long opId) implements ReplicaTick {
     }
@@ -136,6 +143,13 @@ public final class ReplicaManager {
     /** Backoff cap and retry bound while a key is write-locked by a transaction being decided. */
     private static final long LOCK_WAIT_MAX_MILLIS = 20;
     private static final int LOCK_WAIT_MAX_TRIES = 200;
+    /**
+     * Leases one lease handoff carries at most; a replica that tracks more in the group hands over none, and its
+     * successor waits out the quarantine (safe, only slower).
+     */
+    static final int MAX_HANDOFF_LEASES = 4_096;
+    /** Lease renewals (near-cache entries asking the replicas to extend their leases) this node runs at once. */
+    static final int MAX_LEASE_RENEWALS_IN_FLIGHT = 64;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -145,6 +159,8 @@ public final class ReplicaManager {
     private final Map<Long, Op> ops = new HashMap<>();
     /** Near-cache lease requests in flight. */
     private final Map<Long, LeaseOp> leaseOps = new HashMap<>();
+    /** How many of {@link #leaseOps} are renewals (at most {@link #MAX_LEASE_RENEWALS_IN_FLIGHT}). */
+    private int renewalsInFlight;
     private final NearCache near;
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
@@ -152,6 +168,8 @@ public final class ReplicaManager {
     private final Map<Integer, Ballot> ballotsSeen = new HashMap<>();
     /** Groups this node was just removed from: their data stays, frozen, as a source for the new member. */
     private final Map<Integer, Retired> retired = new HashMap<>();
+    /** Groups whose frozen data here served a complete state transfer (a last batch) since it was removed. */
+    private final Set<Integer> retiredServed = new java.util.HashSet<>();
     private long nextId;
     private long incarnation;
     /** The transaction layer on the same node, told about transactions whose locks arrive by state transfer. */
@@ -195,14 +213,20 @@ public final class ReplicaManager {
     }
 
     public void onTimer(Environment env, ReplicaTick tick) {
-        if (tick instanceof LeaseCheck c) {
+        if (tick instanceof LeaseHandoffRetry r) {
+            Member m = members.get(r.group());
+            if (m != null) {
+                m.leaseRetryArmed = false;
+                askForLeases(env, r.group());
+            }
+        } else if (tick instanceof LeaseCheck c) {
             Member m = members.get(c.group());
             if (m != null) {
                 runAll(m.leases.release(c.key(), env.nowMillis()));
             }
         } else if (tick instanceof LeaseTimeout t) {
-            LeaseOp op = leaseOps.remove(t.opId());
-            if (op != null) {
+            LeaseOp op = removeLeaseOp(t.opId());
+            if (op != null && !op.renewal) {
                 read(env, op.key, op.callback);
             }
         } else if (tick instanceof CheckTick) {
@@ -286,6 +310,10 @@ public final class ReplicaManager {
             near.remove(r.key()); // before the answer: the replica may let the key change once it has it
             taintLeaseOps(r.key());
             env.send(from, new RevokeAck(r.group(), r.key()));
+        } else if (m instanceof LeaseHandoffRequest r) {
+            onLeaseHandoffRequest(env, from, r);
+        } else if (m instanceof LeaseHandoff h) {
+            onLeaseHandoff(env, from, h);
         } else if (m instanceof RevokeAck a) {
             Member member = members.get(a.group());
             if (member != null) {
@@ -352,6 +380,24 @@ public final class ReplicaManager {
     /** The groups whose removed-member state this node still keeps, in order. */
     List<Integer> retiredGroupIds() {
         return new ArrayList<>(new TreeSet<>(retired.keySet()));
+    }
+
+    /**
+     * Whether the members that replaced this node have had their chance to copy its frozen data: every group it was
+     * removed from served a complete state transfer (a last batch) since, or was removed long enough ago that a puller
+     * would have asked again ({@code PULL_TIMEOUT_CHECKS} periods, and two more). A leaving node stops only then: had
+     * it stopped as soon as it was a member of no group, a new member whose pull had not arrived yet could be left
+     * without the source it counted on.
+     */
+    public boolean handoffsServed(long nowMillis) {
+        long waitMillis = (PULL_TIMEOUT_CHECKS + 2) * config.checkIntervalMillis();
+        for (Map.Entry<Integer, Retired> e : retired.entrySet()) {
+            long removedAt = e.getValue().expiresAtMillis() - RETIRED_RETENTION_CHECKS * config.checkIntervalMillis();
+            if (!retiredServed.contains(e.getKey()) && nowMillis < removedAt + waitMillis) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True if this node keeps the frozen data of a group it was just removed from (a state-transfer source). */
@@ -610,9 +656,15 @@ public final class ReplicaManager {
             if (m != null) {
                 actionListener.onAction("handoff", "group " + g + " epoch " + view.epoch() + ": handed over, "
                         + "now held by " + view.members());
+                if (view.epoch() != m.acceptor.installed().epoch() + 1) {
+                    // we missed views: leases granted at our positions meanwhile are unknown to us, so what we hand
+                    // over to our successors is not complete; our quarantine tells them to wait those out
+                    m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+                }
                 members.remove(g);
                 if (!m.recovering && !m.activeIndices.isEmpty()) {
                     // keep the frozen data a while: the new member may need it if another replica fails meanwhile
+                    retiredServed.remove(g);
                     retired.put(g, new Retired(view.epoch(), new TreeSet<>(m.activeIndices),
                             env.nowMillis() + RETIRED_RETENTION_CHECKS * config.checkIntervalMillis(), m));
                 } else {
@@ -625,8 +677,8 @@ public final class ReplicaManager {
         if (m == null) {
             retired.remove(g); // re-added: what we kept is only a starting point
             m = new Member(new ViewAcceptor(view), config.maxLeasesPerGroup());
-            quarantine(env, m);
             members.put(g, m);
+            quarantine(env, m, view, previous, mine);
         } else {
             GroupView before = m.acceptor.installed();
             boolean contiguous = view.epoch() == before.epoch() + 1;
@@ -638,8 +690,11 @@ public final class ReplicaManager {
                 m.history.remove(0);
             }
             m.acceptor.install(view);
-            if (!contiguous || !indicesOf(before, self).containsAll(mine)) {
-                quarantine(env, m); // a position new to us (or views we missed): its old holder's leases are unknown
+            Set<Integer> taken = new TreeSet<>(mine);
+            taken.removeAll(indicesOf(before, self));
+            if (!contiguous || !taken.isEmpty()) {
+                // a position new to us (or views we missed): its old holder's leases are unknown until it tells us
+                quarantine(env, m, view, contiguous ? before : null, contiguous ? taken : mine);
             }
             if (!contiguous) {
                 // we may have missed a view that removed us: our data is not known complete; a member's history may
@@ -859,6 +914,9 @@ public final class ReplicaManager {
             bytes += size;
         }
         boolean last = items.size() == scanned.size() && scanned.size() < p.max();
+        if (last && source != m) {
+            retiredServed.add(g);
+        }
         // locks travel with every batch, not only the last: a lock decided between two batches would otherwise vanish
         // here after its item's old value had already been sent, and the new member would keep the old value
         env.send(from, new PullReply(p.requestId(), g, p.view().epoch(), items, last, new ArrayList<>(covered),
@@ -990,12 +1048,115 @@ public final class ReplicaManager {
     // ------------------------------------------------------------------ read leases (replica side)
 
     /**
-     * {@code m} takes over a position whose previous holder may have granted read leases it cannot know: it
-     * acknowledges no write until they have expired. Only when near reads are on ({@code leaseMillis > 0}).
+     * {@code m} takes over positions {@code taken} of {@code view} whose previous holders may have granted read leases
+     * it cannot know: it acknowledges no write until they have expired, or until each previous holder handed its
+     * leases over ({@link #onLeaseHandoff}). {@code before} is the view just before {@code view}, or null if it is
+     * not known for sure (views were missed): then nothing can lift the quarantine. Only when near reads are on
+     * ({@code leaseMillis > 0}).
      */
-    private void quarantine(Environment env, Member m) {
-        if (config.leaseMillis() > 0) {
-            m.leases.quarantineUntil(env.nowMillis() + config.leaseMillis());
+    private void quarantine(Environment env, Member m, GroupView view, GroupView before, Set<Integer> taken) {
+        if (config.leaseMillis() == 0) {
+            return;
+        }
+        long until = env.nowMillis() + config.leaseMillis();
+        if (before == null || before.epoch() != view.epoch() - 1 || before.group() != view.group()) {
+            m.leases.quarantineUntil(until);
+            return;
+        }
+        for (int i : taken) {
+            NodeRef previous = before.member(i);
+            if (previous.equals(self)) {
+                m.leases.quarantineUntil(until); // held here before without this member state (a restart): forgotten
+            } else {
+                m.leases.awaitHandoff(previous.address(), until);
+                m.leaseSources.put(previous.address(), view);
+            }
+        }
+        askForLeases(env, view.group());
+    }
+
+    /** Asks every previous holder whose handoff would still lift our quarantine; again later until they answer. */
+    private void askForLeases(Environment env, int group) {
+        Member m = members.get(group);
+        if (m == null) {
+            return;
+        }
+        long now = env.nowMillis();
+        m.leaseSources.keySet().removeIf(a -> !m.leases.awaits(a, now));
+        if (m.leaseSources.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Address, GroupView> e : new TreeMap<>(m.leaseSources).entrySet()) {
+            env.send(e.getKey(), new LeaseHandoffRequest(++nextId, e.getValue()));
+        }
+        if (!m.leaseRetryArmed) {
+            m.leaseRetryArmed = true;
+            env.setTimer(config.checkIntervalMillis(), new LeaseHandoffRetry(group));
+        }
+    }
+
+    /**
+     * A member that took over positions of ours asks for our leases. We install its view first if we had not, so we
+     * serve (and grant) nothing at the old epoch afterwards: every lease we granted at the positions it took is in our
+     * table now, or covered by our own quarantine, which we hand on too. We answer only from member state that existed
+     * before that view (a member state created later does not know the leases of our earlier tenure).
+     */
+    private void onLeaseHandoffRequest(Environment env, Address from, LeaseHandoffRequest r) {
+        int g = r.view().group();
+        long epoch = r.view().epoch();
+        Member m = members.get(g);
+        if (m != null && epoch > m.acceptor.installed().epoch()) {
+            install(env, r.view());
+            m = members.get(g);
+        }
+        Member source = null;
+        if (m != null && m.acceptor.installed().epoch() >= epoch && m.sinceEpoch < epoch) {
+            source = m;
+        } else if (m == null && retired.containsKey(g) && retired.get(g).removedAtEpoch() >= epoch
+                && retired.get(g).member().sinceEpoch < epoch) {
+            source = retired.get(g).member();
+        }
+        if (source == null) {
+            return; // it waits out its quarantine
+        }
+        long now = env.nowMillis();
+        if (config.planted(ReplicaConfig.PlantedBug.HAND_OVER_NO_LEASES)) {
+            env.send(from, new LeaseHandoff(r.requestId(), g, epoch, List.of(), 0, true)); // planted bug
+            return;
+        }
+        List<LeaseGrant> grants = source.leases.snapshot(now, MAX_HANDOFF_LEASES);
+        long quarantine = source.leases.quarantineRemainingMillis(now);
+        env.send(from, new LeaseHandoff(r.requestId(), g, epoch, grants == null ? List.of() : grants, quarantine,
+                grants != null));
+    }
+
+    /**
+     * A previous holder of positions we took over handed its leases over: we record them, and if it was the last one
+     * we were waiting for, the quarantine ends. Writes parked meanwhile either go on now or revoke the leases
+     * they meet, as a new write would.
+     */
+    private void onLeaseHandoff(Environment env, Address from, LeaseHandoff h) {
+        Member m = members.get(h.group());
+        GroupView asked = m == null ? null : m.leaseSources.get(from);
+        if (asked == null || h.epoch() < asked.epoch()) {
+            return;
+        }
+        m.leaseSources.remove(from);
+        if (!h.complete()) {
+            return; // too many leases to hand over: the quarantine awaiting it runs out by itself
+        }
+        long now = env.nowMillis();
+        // no lease or quarantine is ever longer than leaseMillis: a larger figure is corrupt, and bounding it keeps the
+        // arithmetic from wrapping
+        m.leases.handoff(from, h.leases(), h.quarantineRemainingMillis(), now, config.leaseMillis());
+        for (Key key : m.leases.parkedKeys()) {
+            List<Address> holders = m.leases.holders(key, now);
+            if (!holders.isEmpty()) {
+                revoke(env, m, h.group(), key, holders);
+                env.setTimer(Math.max(1, m.leases.recheckAtMillis(key, now) - now + 1),
+                        new LeaseCheck(h.group(), key));
+            }
+            runAll(m.leases.release(key, env.nowMillis()));
         }
     }
 
@@ -1014,8 +1175,14 @@ public final class ReplicaManager {
             return false;
         }
         env.setTimer(Math.max(1, hold.recheckAtMillis() - env.nowMillis() + 1), new LeaseCheck(group, key));
+        revoke(env, m, group, key, hold.revokeFrom());
+        return true;
+    }
+
+    /** Tells {@code holders} to drop {@code key}; our own near cache drops it here and now. */
+    private void revoke(Environment env, Member m, int group, Key key, List<Address> holders) {
         boolean selfHolds = false;
-        for (Address holder : hold.revokeFrom()) {
+        for (Address holder : holders) {
             if (holder.equals(self.address())) {
                 selfHolds = true;
             } else {
@@ -1028,7 +1195,6 @@ public final class ReplicaManager {
             taintLeaseOps(key);
             runAll(m.leases.revoked(key, self.address(), env.nowMillis()));
         }
-        return true;
     }
 
     private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
@@ -1038,10 +1204,13 @@ public final class ReplicaManager {
             return;
         }
         Item i = storage.get(r.group(), r.key());
-        boolean granted = config.leaseMillis() > 0 && !m.locks.writeLocked(r.key())
-                && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
-        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), i == null ? Tag.ZERO : i.tag(),
-                i == null ? null : i.value(), granted));
+        Tag tag = i == null ? Tag.ZERO : i.tag();
+        boolean renewal = r.renewing() != null;
+        // a renewal extends the lease only on the value the holder has: the key has not changed since it read it
+        boolean granted = config.leaseMillis() > 0 && (!renewal || r.renewing().equals(tag))
+                && !m.locks.writeLocked(r.key()) && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
+        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), tag,
+                renewal || i == null ? null : i.value(), granted));
     }
 
     private static void runAll(List<Runnable> writes) {
@@ -1071,11 +1240,15 @@ public final class ReplicaManager {
      * <p>Why it is linearizable: a write completes only once a majority of replicas stored it, each after its leases
      * on the key were answered or expired; the leases behind a cached entry come from a majority, which shares a
      * replica with that majority. So once a write has completed, no node still holds an entry with an older value.
-     * A new member of a group waits out the leases of the member it replaced before acknowledging writes.
+     * A new member of a group acknowledges no write before it has the leases of the member it replaced (handed over)
+     * or they have expired. A hit in the second half of the entry's time renews its leases in the background.
      */
     public void readNear(Environment env, Key key, OpCallback callback) {
         NearCache.Entry e = near.valid(key, env.nowMillis());
         if (e != null) {
+            if (env.nowMillis() >= e.renewAfterMillis()) {
+                renew(env, key, e);
+            }
             callback.doneTagged(e.tag(), e.value());
             return;
         }
@@ -1085,12 +1258,60 @@ public final class ReplicaManager {
             read(env, key, callback);
             return;
         }
-        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback);
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback, false);
+        sendLeaseRequests(env, op, null);
+    }
+
+    /**
+     * The runtime served {@code key} from its mirror of the near cache in the second half of the entry's time: ask
+     * the replicas to extend the leases, as a near read on the event loop would.
+     */
+    public void renewNear(Environment env, Key key) {
+        NearCache.Entry e = near.valid(key, env.nowMillis());
+        if (e != null && env.nowMillis() >= e.renewAfterMillis()) {
+            renew(env, key, e);
+        }
+    }
+
+    /**
+     * Asks the replicas to extend the leases behind a near-cache entry, in the background: the entry keeps serving
+     * until its own end, and gets a later end only if a majority extends the leases for the tag it has. At most one
+     * renewal per key and {@link #MAX_LEASE_RENEWALS_IN_FLIGHT} in all; a renewal that fails is simply dropped.
+     */
+    private void renew(Environment env, Key key, NearCache.Entry e) {
+        if (config.leaseMillis() == 0 || renewalsInFlight >= MAX_LEASE_RENEWALS_IN_FLIGHT) {
+            return;
+        }
+        for (LeaseOp other : leaseOps.values()) {
+            if (other.key.equals(key)) {
+                return; // a lease request for this key is in flight already
+            }
+        }
+        GroupView view = bestView(group(key));
+        if (view == null) {
+            return;
+        }
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), null, true);
+        op.tag = e.tag();
+        op.value = e.value();
+        renewalsInFlight++;
+        sendLeaseRequests(env, op, e.tag());
+    }
+
+    private void sendLeaseRequests(Environment env, LeaseOp op, Tag renewing) {
         leaseOps.put(op.id, op);
         env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
-        for (NodeRef n : distinct(view)) {
-            env.send(n.address(), new LeaseRequest(op.id, group, view.epoch(), key));
+        for (NodeRef n : distinct(op.view)) {
+            env.send(n.address(), new LeaseRequest(op.id, op.view.group(), op.view.epoch(), op.key, renewing));
         }
+    }
+
+    private LeaseOp removeLeaseOp(long id) {
+        LeaseOp op = leaseOps.remove(id);
+        if (op != null && op.renewal) {
+            renewalsInFlight--;
+        }
+        return op;
     }
 
     private void onLeaseReply(Environment env, Address from, LeaseReply r) {
@@ -1099,19 +1320,32 @@ public final class ReplicaManager {
             return;
         }
         if (!r.granted() || op.tainted || (op.tag != null && !op.tag.equals(r.tag()))) {
-            leaseOps.remove(op.id);
-            read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
-            return;
+            removeLeaseOp(op.id);
+            if (!op.renewal) {
+                read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
+            }
+            return; // a renewal that fails changes nothing: the entry serves until its end
         }
-        op.tag = r.tag();
-        op.value = r.value();
+        if (!op.renewal) {
+            op.tag = r.tag();
+            op.value = r.value();
+        }
         op.granted.addAll(indicesOf(op.view, from));
         if (op.granted.size() >= op.view.majority()) {
-            leaseOps.remove(op.id);
-            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later
+            removeLeaseOp(op.id);
+            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later;
+            // renewed (in the background) by a read in the second half of that time
             long lease = config.leaseMillis();
-            near.install(op.key, op.tag, op.value, op.sentAtMillis + lease - lease / 10);
-            op.callback.doneTagged(op.tag, op.value);
+            long valid = lease - lease / 10;
+            NearCache.Entry current = near.valid(op.key, env.nowMillis());
+            if (op.renewal && current != null && (!current.tag().equals(op.tag)
+                    || current.validUntilMillis() >= op.sentAtMillis + valid)) {
+                return; // the entry changed meanwhile (a newer lease): leave it
+            }
+            near.install(op.key, op.tag, op.value, op.sentAtMillis + valid, op.sentAtMillis + valid / 2);
+            if (op.callback != null) {
+                op.callback.doneTagged(op.tag, op.value);
+            }
         }
     }
 
@@ -1129,18 +1363,22 @@ public final class ReplicaManager {
         final Key key;
         final GroupView view;
         final long sentAtMillis;
+        /** Null for a renewal. */
         final OpCallback callback;
+        /** Extends the leases of an entry this node has ({@code tag} and {@code value} are the entry's). */
+        final boolean renewal;
         final Set<Integer> granted = new TreeSet<>();
         Tag tag;
         Bytes value;
         boolean tainted;
 
-        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback) {
+        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback, boolean renewal) {
             this.id = id;
             this.key = key;
             this.view = view;
             this.sentAtMillis = sentAtMillis;
             this.callback = callback;
+            this.renewal = renewal;
         }
     }
 
@@ -1233,9 +1471,11 @@ public final class ReplicaManager {
 
     private void onNotServing(Environment env, NotServing n) {
         learnAndCatchUp(env, n.installed());
-        LeaseOp lease = leaseOps.remove(n.requestId());
+        LeaseOp lease = removeLeaseOp(n.requestId());
         if (lease != null) {
-            read(env, lease.key, lease.callback);
+            if (!lease.renewal) {
+                read(env, lease.key, lease.callback);
+            }
             return;
         }
         Pull pull = pulls.remove(n.requestId());
@@ -1328,9 +1568,16 @@ public final class ReplicaManager {
         /** Read leases granted here, and writes waiting for them. */
         final LeaseTable leases;
 
+        /** The epoch this member state was created at: its lease table knows no lease granted before. */
+        final long sinceEpoch;
+        /** Previous holders of positions taken over whose lease handoff we await, with the view that replaced them. */
+        final Map<Address, GroupView> leaseSources = new HashMap<>();
+        boolean leaseRetryArmed;
+
         Member(ViewAcceptor acceptor, int maxLeases) {
             this.acceptor = acceptor;
             this.leases = new LeaseTable(maxLeases);
+            this.sinceEpoch = acceptor.installed().epoch();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.homeostat.replica;
 
+import io.homeostat.runtime.Address;
 import io.homeostat.runtime.Message;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Item;
@@ -102,13 +103,16 @@ public sealed interface ReplicaMessage extends Message {
 
     /**
      * Near-cache read: "read {@code key} and promise to revoke before it changes". Answered by {@link LeaseReply}.
+     * {@code renewing}: null for a new lease; otherwise the tag the holder's near cache has, and the replica extends
+     * the lease only if that is still its tag (the value is not sent again).
      */
-    record LeaseRequest(long requestId, int group, long epoch, Key key) implements ReplicaMessage {
+    record LeaseRequest(long requestId, int group, long epoch, Key key, Tag renewing) implements ReplicaMessage {
     }
 
     /**
      * The value and tag of {@code key} at the replica; {@code granted}: the replica recorded the lease (not when the
-     * key is write-locked, a write to it is revoking leases, or the replica tracks too many leases).
+     * key is write-locked, a write to it is revoking leases, the replica tracks too many leases, or a renewal names a
+     * tag that is no longer current). {@code value} is null for a renewal.
      */
     record LeaseReply(long requestId, int group, long epoch, Tag tag, Bytes value, boolean granted)
             implements ReplicaMessage {
@@ -119,5 +123,29 @@ public sealed interface ReplicaMessage extends Message {
     }
 
     record RevokeAck(int group, Key key) implements ReplicaMessage {
+    }
+
+    /**
+     * From a member that took over positions of {@code view.group()} in {@code view} to their previous holder: "hand
+     * me the read leases you granted in this group". The receiver installs {@code view} first if it had not, so it
+     * grants no lease at its old positions after answering.
+     */
+    record LeaseHandoffRequest(long requestId, GroupView view) implements ReplicaMessage {
+    }
+
+    /**
+     * The answer to {@link LeaseHandoffRequest}: the sender's unexpired leases in the group and what is left of its own
+     * quarantine, as durations (clocks agree on durations only). {@code complete} is false if there were too many to
+     * send; then the receiver waits out its quarantine.
+     */
+    record LeaseHandoff(long requestId, int group, long epoch, List<LeaseGrant> leases,
+            long quarantineRemainingMillis, boolean complete) implements ReplicaMessage {
+        public LeaseHandoff {
+            leases = List.copyOf(leases);
+        }
+    }
+
+    /** One read lease in a {@link LeaseHandoff}: {@code holder} may serve {@code key} for {@code remainingMillis}. */
+    record LeaseGrant(Key key, Address holder, long remainingMillis) {
     }
 }

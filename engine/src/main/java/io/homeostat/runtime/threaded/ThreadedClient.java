@@ -41,8 +41,14 @@ public final class ThreadedClient implements Homeostat {
     private final HomeostatNode protocol;
     private final ClientOptions options;
 
-    /** A value the node's near cache holds, mirrored for reads on the caller's thread. */
-    private record NearValue(Bytes value, long validUntilMillis) {
+    /**
+     * A value the node's near cache holds, mirrored for reads on the caller's thread. A hit at or after
+     * {@code renewAtMillis} (half of its time left) asks the event loop, once, to renew the leases behind it.
+     */
+    private record NearValue(Bytes value, long validUntilMillis, long renewAtMillis, boolean renewalAsked) {
+        NearValue asked() {
+            return new NearValue(value, validUntilMillis, renewAtMillis, true);
+        }
     }
 
     /**
@@ -59,7 +65,8 @@ public final class ThreadedClient implements Homeostat {
         node.execute(env -> protocol.replicas().setNearCacheListener(new NearCacheListener() {
             @Override
             public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
-                near.put(key, new NearValue(value, validUntilMillis));
+                long now = node.nowMillis();
+                near.put(key, new NearValue(value, validUntilMillis, now + (validUntilMillis - now) / 2, false));
             }
 
             @Override
@@ -81,7 +88,11 @@ public final class ThreadedClient implements Homeostat {
     public Optional<byte[]> getNear(byte[] key) {
         Key k = Key.of(key);
         NearValue v = near.get(k);
-        if (v != null && node.nowMillis() < v.validUntilMillis()) {
+        long now = node.nowMillis();
+        if (v != null && now < v.validUntilMillis()) {
+            if (now >= v.renewAtMillis() && !v.renewalAsked() && near.replace(k, v, v.asked())) {
+                node.execute(env -> protocol.replicas().renewNear(env, k)); // in the background, once per entry
+            }
             return Optional.ofNullable(v.value()).map(Bytes::toBytes);
         }
         Read r = await(read(k, true), deadline());

@@ -1,0 +1,330 @@
+package io.homeostat.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.homeostat.check.LinearizabilityChecker;
+import io.homeostat.check.LinearizabilityResult;
+import io.homeostat.check.Operation;
+import io.homeostat.node.HomeostatNode;
+import io.homeostat.replica.GroupView;
+import io.homeostat.replica.ReplicaConfig;
+import io.homeostat.replica.ReplicaManager;
+import io.homeostat.replica.ReplicaMessage;
+import io.homeostat.ring.RingConfig;
+import io.homeostat.ring.RingId;
+import io.homeostat.runtime.Address;
+import io.homeostat.store.Bytes;
+import io.homeostat.store.Key;
+import io.homeostat.store.MemoryStorage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Read leases across membership changes and over time, on a small simulated cluster: a graceful join hands the
+ * previous holder's leases to the new member instead of parking writes for a lease period, and a key read steadily
+ * stays in the near cache by renewal.
+ */
+class LeaseSimulationTest {
+
+    private static final long MS = 1_000;
+    private static final long SECOND = 1_000_000;
+    private static final long LEASE_MILLIS = 2_000;
+    private static final ReplicaConfig CONFIG = ReplicaConfig.defaults().withGroupsLog2(3)
+            .withLeaseMillis(LEASE_MILLIS);
+    /** Long leases for the joins: the reader's entries, from before the joins, are still valid when the writes run. */
+    private static final long JOIN_LEASE_MILLIS = 10_000;
+    private static final ReplicaConfig JOIN_CONFIG = CONFIG.withLeaseMillis(JOIN_LEASE_MILLIS);
+
+    /** A small cluster in the simulator, with a history of the operations it ran for the checker. */
+    private static final class Cluster {
+        final Simulator sim;
+        final List<Address> nodes = new ArrayList<>();
+        final List<Operation> history = new ArrayList<>();
+        final ReplicaConfig config;
+        private int written;
+
+        Cluster(long seed, ReplicaConfig config) {
+            this.sim = new Simulator(seed, Trace.digestOnly());
+            this.config = config;
+        }
+
+        /**
+         * Adds the next node; node k of the first three stands at the last slot anchor of the k-th third of the ring,
+         * so that with three nodes each holds one position of every group.
+         */
+        Address add() {
+            int k = nodes.size();
+            int groups = config.placement().groups();
+            return addAt(k < config.replication() ? config.placement().anchor(groups * k + groups - 1)
+                    : RingId.random(sim.random()));
+        }
+
+        Address addAt(RingId id) {
+            Address a = Address.sim(nodes.size());
+            ReplicaConfig rc = config.withFounder(nodes.isEmpty());
+            sim.addNode(a, () -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()));
+            nodes.add(a);
+            return a;
+        }
+
+        ReplicaManager replicas(Address a) {
+            return ((HomeostatNode) sim.node(a).protocol()).replicas();
+        }
+
+        /** A key of each group, by group. */
+        Map<Integer, String> keyPerGroup() {
+            ReplicaManager r = replicas(nodes.get(0));
+            Map<Integer, String> keys = new TreeMap<>();
+            for (int n = 0; keys.size() < r.placement().groups(); n++) {
+                keys.putIfAbsent(r.group(Key.of("key-" + n)), "key-" + n);
+            }
+            return keys;
+        }
+
+        /** A near read at {@code at}; records it; returns whether it was answered before this call returned. */
+        boolean readNear(Address at, String key) {
+            long invoked = sim.nowMicros();
+            boolean[] local = {false};
+            boolean[] returned = {false};
+            replicas(at).readNear(sim.node(at), Key.of(key), new ReplicaManager.OpCallback() {
+                @Override
+                public void done(Bytes value) {
+                    local[0] = !returned[0];
+                    history.add(Operation.read(1, key, value == null ? Operation.Value.ABSENT
+                            : Operation.Value.of(value.toBytes()), invoked, sim.nowMicros()));
+                }
+
+                @Override
+                public void failed(ReplicaManager.Failure failure, String reason) {
+                }
+            });
+            returned[0] = true;
+            return local[0];
+        }
+
+        /** A write at {@code at}; {@code done} gets its latency in simulated microseconds, or -1 if it failed. */
+        void write(Address at, String key, java.util.function.LongConsumer done) {
+            long invoked = sim.nowMicros();
+            String value = "w" + (++written);
+            replicas(at).write(sim.node(at), Key.of(key), Bytes.of(value), new ReplicaManager.OpCallback() {
+                @Override
+                public void done(Bytes v) {
+                    history.add(Operation.write(2, key, Operation.Value.of(value), invoked, sim.nowMicros()));
+                    done.accept(sim.nowMicros() - invoked);
+                }
+
+                @Override
+                public void failed(ReplicaManager.Failure failure, String reason) {
+                    history.add(Operation.write(2, key, Operation.Value.of(value), invoked, Operation.NEVER)
+                            .unknown());
+                    done.accept(-1);
+                }
+            });
+        }
+
+        /** Near reads of {@code keys} at {@code at} every {@code everyMicros} until {@code untilMicros}. */
+        void readSteadily(Address at, List<String> keys, long everyMicros, long untilMicros) {
+            for (long t = sim.nowMicros(); t < untilMicros; t += everyMicros) {
+                sim.at(t, () -> keys.forEach(k -> readNear(at, k)));
+            }
+        }
+
+        LinearizabilityResult check() {
+            return LinearizabilityChecker.check(history, 2_000_000);
+        }
+    }
+
+    /** What {@link #joinWhileReading} saw: per group, the latency of the write right after its join (µs, -1 failed). */
+    private record JoinRun(int groups, Map<Integer, Long> latencyMicros, LinearizabilityResult linearizability) {
+    }
+
+    /**
+     * A founder and a reader that holds no position (it stands just after the founder) read every key through their
+     * near caches (the founder all along, the reader once), so their leases come from the founder alone. Then two
+     * nodes join at once, as in a
+     * three-node startup: positions 1 and 2 of every group move from the founder to them, gracefully. As soon as both
+     * serve a group, a write to it is issued at one of them, with the link to the founder slowed down, so that the
+     * write completes on the two new members alone; the reader reads the key at once when it completes.
+     */
+    private static JoinRun joinWhileReading(long seed, ReplicaConfig config) {
+        Cluster c = new Cluster(seed, config);
+        Address founder = c.add();
+        c.sim.start(founder);
+        c.sim.runUntil(SECOND);
+        Address a = c.add();
+        Address b = c.add();
+        Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+        c.sim.start(reader);
+        c.sim.runUntil(3 * SECOND);
+        Map<Integer, String> keys = c.keyPerGroup();
+        List<String> all = new ArrayList<>(keys.values());
+        c.readSteadily(founder, all, 100 * MS, 30 * SECOND);
+        all.forEach(k -> c.readNear(reader, k)); // the reader learns the views
+        c.sim.runUntil(5 * SECOND);
+        all.forEach(k -> c.readNear(reader, k)); // and leases every key, from the founder alone
+        c.sim.runUntil(6 * SECOND);
+        c.sim.start(a);
+        c.sim.start(b);
+        Map<Integer, Long> latencyMicros = new HashMap<>();
+        Map<Integer, Boolean> issued = new HashMap<>();
+        long end = c.sim.nowMicros() + 20 * SECOND;
+        c.sim.runUntil(() -> {
+            for (Map.Entry<Integer, String> e : keys.entrySet()) {
+                int g = e.getKey();
+                if (!issued.containsKey(g) && movedAndServing(c, g, founder, a, b)) {
+                    issued.put(g, true);
+                    c.sim.network().clog(a, founder, 300 * MS, c.sim.nowMicros() + 100 * MS);
+                    c.write(a, e.getValue(), l -> {
+                        latencyMicros.put(g, l);
+                        c.readNear(reader, e.getValue());
+                    });
+                }
+            }
+            return c.sim.nowMicros() >= end;
+        }, 5 * MS, end);
+        assertThat(issued).as("seed %d: groups whose positions moved to both new nodes", seed).hasSameSizeAs(keys);
+        c.sim.runUntil(c.sim.nowMicros() + 5 * SECOND);
+        return new JoinRun(keys.size(), latencyMicros, c.check());
+    }
+
+    /**
+     * A write right after a graceful join completes without waiting for a lease period (the founder hands its leases
+     * over, and the new members revoke them), and no near read is stale.
+     */
+    @Test
+    void aWriteRightAfterAGracefulJoinDoesNotWaitALeasePeriod() {
+        for (long seed = 1; seed <= 5; seed++) {
+            JoinRun r = joinWhileReading(seed, JOIN_CONFIG);
+            assertThat(r.latencyMicros()).as("seed %d: a write right after each group's join completed", seed)
+                    .hasSize(r.groups());
+            assertThat(r.latencyMicros().values()).as("seed %d: write latencies (µs) right after the joins", seed)
+                    .allSatisfy(l -> assertThat(l).isBetween(0L, JOIN_LEASE_MILLIS * MS / 20));
+            assertThat(r.linearizability().isOk()).as("seed %d: %s", seed, r.linearizability().summary()).isTrue();
+        }
+    }
+
+    /**
+     * Planted bug: the founder hands over no leases, and the new members lift their quarantine all the same. The reader
+     * keeps serving the old value after the write completed; the checker must see it.
+     */
+    @Test
+    void liftingTheQuarantineWithoutTheLeasesIsCaught() {
+        int violations = 0;
+        for (long seed = 1; seed <= 5; seed++) {
+            JoinRun r = joinWhileReading(seed,
+                    JOIN_CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.HAND_OVER_NO_LEASES));
+            if (!r.linearizability().isOk()) {
+                violations++;
+            }
+        }
+        assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
+    }
+
+    /**
+     * A key read steadily through the near cache for ten lease periods stays local after the first read: reads in the
+     * second half of an entry's time renew its leases in the background, and no read goes to the replicas again. A
+     * write still revokes the renewed lease: it completes without waiting a lease period, and the next near read sees
+     * it.
+     */
+    @Test
+    void aKeyReadSteadilyStaysLocalByRenewal() {
+        for (long seed = 1; seed <= 3; seed++) {
+            Cluster c = new Cluster(seed, CONFIG);
+            Address founder = c.add();
+            Address a = c.add();
+            Address b = c.add();
+            Address reader = c.addAt(CONFIG.placement().anchor(CONFIG.placement().groups() - 1).next());
+            c.sim.start(founder);
+            c.sim.runUntil(SECOND);
+            c.sim.start(a);
+            c.sim.start(b);
+            c.sim.start(reader);
+            Map<Integer, String> keys = c.keyPerGroup();
+            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+            c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+            String key = keys.get(0);
+            // the reader learns the group's view with a quorum read (a near read with no view known reads that way)
+            c.replicas(reader).read(c.sim.node(reader), Key.of(key), new ReplicaManager.OpCallback() {
+                @Override
+                public void done(Bytes value) {
+                }
+
+                @Override
+                public void failed(ReplicaManager.Failure failure, String reason) {
+                }
+            });
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            long[] fresh = {0};
+            long[] renewals = {0};
+            c.sim.onTransmit((from, to, m) -> {
+                if (!from.equals(reader)) {
+                    return;
+                }
+                if (m instanceof ReplicaMessage.LeaseRequest l && l.key().equals(Key.of(key))) {
+                    if (l.renewing() == null) {
+                        fresh[0]++;
+                    } else {
+                        renewals[0]++;
+                    }
+                } else if (m instanceof ReplicaMessage.ReadRequest r && r.key().equals(Key.of(key))) {
+                    fresh[0]++;
+                }
+            });
+            assertThat(c.readNear(reader, key)).as("the first read asks the replicas").isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            long afterFirst = fresh[0];
+            int remote = 0;
+            long periodsEnd = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
+            while (c.sim.nowMicros() < periodsEnd) {
+                if (!c.readNear(reader, key)) {
+                    remote++;
+                }
+                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            }
+            assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
+            assertThat(fresh[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
+            assertThat(renewals[0]).as("seed %d: renewal requests", seed).isGreaterThanOrEqualTo(9);
+            long[] latency = {-2};
+            c.write(a, key, l -> latency[0] = l);
+            c.sim.runUntil(() -> latency[0] != -2, MS, c.sim.nowMicros() + 10 * SECOND);
+            assertThat(latency[0]).as("seed %d: the write revokes the renewed lease (µs)", seed)
+                    .isBetween(0L, LEASE_MILLIS * MS / 4);
+            assertThat(c.readNear(reader, key)).as("seed %d: the revoked entry is gone", seed).isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+    }
+
+    /** Both new nodes hold a position of group {@code g} and serve it: the founder holds at most one position. */
+    private static boolean movedAndServing(Cluster c, int g, Address founder, Address a, Address b) {
+        GroupView v = c.replicas(founder).installedView(g);
+        if (v == null) {
+            v = c.replicas(a).installedView(g);
+        }
+        if (v == null) {
+            return false;
+        }
+        for (Address n : List.of(a, b)) {
+            GroupView nv = c.replicas(n).installedView(g);
+            if (nv == null || nv.epoch() < v.epoch() || !c.replicas(n).serving(g)) {
+                return false;
+            }
+            v = nv;
+        }
+        int atFounder = 0;
+        int atA = 0;
+        int atB = 0;
+        for (int i = 0; i < v.replication(); i++) {
+            Address m = v.member(i).address();
+            atFounder += m.equals(founder) ? 1 : 0;
+            atA += m.equals(a) ? 1 : 0;
+            atB += m.equals(b) ? 1 : 0;
+        }
+        return atA > 0 && atB > 0 && atFounder <= 1;
+    }
+}
