@@ -35,8 +35,11 @@ import java.util.regex.Pattern;
  * <pre>
  * ClusterBenchmark [--processes 4] [--threads 4,40] [--bank-threads 40] [--seconds 20] [--warmup 5]
  *                  [--systems homeostat,infinispan,hazelcast] [--base-port 17800] [--heap 1g] [--logs DIR]
- *                  [--ring even|random]
+ *                  [--ring even|random] [--jfr DIR]
  * </pre>
+ *
+ * {@code --jfr DIR} records a JDK Flight Recording (settings {@code profile}) of process 0 of every system into
+ * {@code DIR/<system>-0.jfr}, for profiling; the recording costs that process a little CPU.
  *
  * Workloads: {@code increment} (each thread its own counter; one transaction reads it and writes +1),
  * {@code read} (strongly consistent get of one of 1,000 existing keys), {@code bank} (100 accounts; a transaction
@@ -60,6 +63,7 @@ public final class ClusterBenchmark {
     private String heap = "1g";
     private String ring = "even";
     private Path logs = Path.of("benchmarks", "target", "bench-cluster");
+    private Path jfr;
 
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -127,6 +131,9 @@ public final class ClusterBenchmark {
                 case "--logs":
                     logs = Path.of(v);
                     break;
+                case "--jfr":
+                    jfr = Path.of(v);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option " + a);
             }
@@ -187,11 +194,16 @@ public final class ClusterBenchmark {
         Worker(String system, int index, int port) throws IOException {
             this.index = index;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of(java, "-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC",
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC",
                     "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-Dbench.homeostat.ring=" + ring,
-                    "-cp", System.getProperty("java.class.path"), ClusterWorker.class.getName(), system,
-                    Integer.toString(index), Integer.toString(processes), Integer.toString(port));
+                    "-Dbench.homeostat.ring=" + ring));
+            if (jfr != null && index == 0) {
+                Files.createDirectories(jfr);
+                cmd.add("-XX:StartFlightRecording=settings=profile,filename="
+                        + jfr.resolve(system + "-0.jfr").toAbsolutePath());
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterWorker.class.getName(), system,
+                    Integer.toString(index), Integer.toString(processes), Integer.toString(port)));
             File log = logs.resolve(system + "-" + index + ".log").toFile();
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.to(log)).start();
             live.add(process);
@@ -473,6 +485,20 @@ public final class ClusterBenchmark {
     // --- processes and load -------------------------------------------------------------------------------------
 
     private void killAll() {
+        if (jfr != null) {
+            // a graceful exit first, so that the JVM writes its flight recording
+            for (Process p : live) {
+                p.destroy();
+            }
+            for (Process p : live) {
+                try {
+                    p.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         for (Process p : live) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
