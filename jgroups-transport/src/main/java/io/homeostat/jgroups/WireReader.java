@@ -23,6 +23,16 @@ final class WireReader {
         return new FrameDecodeException(Cause.MALFORMED, "frame is truncated");
     }
 
+    /** A reader of the next {@code n} bytes, which this one skips. */
+    WireReader slice(int n) throws FrameDecodeException {
+        if (n < 0 || n > remaining()) {
+            throw truncated();
+        }
+        WireReader r = new WireReader(buf, pos, n);
+        pos += n;
+        return r;
+    }
+
     int readByte() throws FrameDecodeException {
         if (pos >= end) {
             throw truncated();

@@ -211,4 +211,88 @@ class MessageCodecTest {
                 java.util.Collections.nCopies(70_000, new NodeRef(RingId.ZERO, A)))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxListLength");
     }
+
+    // ---------------------------------------------------------------------------------------------------- batches
+
+    private static FrameDecodeException.Cause batchCauseOf(MessageCodec c, byte[] batch) {
+        try {
+            c.decodeAny(batch);
+            throw new AssertionError("decoded");
+        } catch (FrameDecodeException e) {
+            return e.reason();
+        }
+    }
+
+    private List<byte[]> threeFrames() {
+        return List.of(codec.encode(A, B, new RingMessage.Ping(null)),
+                codec.encode(B, A, new ReplicaMessage.ReadReply(1, 2, 3, Tag.ZERO, Bytes.of(new byte[300]), false)),
+                codec.encode(A, new Address("c", 9), new RingMessage.Ping(new NodeRef(new RingId(4, 5), B))));
+    }
+
+    @Test
+    void aBatchCarriesItsFramesInOrderAndIsSmallerThanThem() throws Exception {
+        List<byte[]> frames = threeFrames();
+        byte[] batch = codec.encodeBatch(frames);
+        assertThat((long) batch.length).isEqualTo(MessageCodec.batchBytes(frames));
+        int separate = frames.stream().mapToInt(f -> f.length).sum();
+        assertThat(batch.length).as("one header instead of three, plus lengths").isLessThan(separate);
+        List<MessageCodec.Frame> decoded = codec.decodeAny(batch);
+        assertThat(decoded).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(decoded.get(i)).isEqualTo(codec.decode(frames.get(i)));
+        }
+        // decodeAny takes a lone frame too; decode takes no batch
+        assertThat(codec.decodeAny(frames.get(1))).containsExactly(codec.decode(frames.get(1)));
+        assertThat(causeOf(codec, batch)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+    }
+
+    @Test
+    void batchDamageIsClassifiedAndNeverPartlyDelivered() {
+        byte[] batch = codec.encodeBatch(threeFrames());
+        byte[] badVersion = batch.clone();
+        badVersion[2] = 2;
+        byte[] otherSchema = batch.clone();
+        otherSchema[7] ^= 1;
+        byte[] zeroCount = batch.clone();
+        zeroCount[MessageCodec.HEADER_BYTES] = 0;
+        byte[] moreThanThere = batch.clone();
+        moreThanThere[MessageCodec.HEADER_BYTES] = 4;
+        byte[] fewerThanThere = batch.clone();
+        fewerThanThere[MessageCodec.HEADER_BYTES] = 2;
+        byte[] hugeCount = java.util.Arrays.copyOf(batch, MessageCodec.HEADER_BYTES + 5);
+        for (int i = MessageCodec.HEADER_BYTES; i < MessageCodec.HEADER_BYTES + 4; i++) {
+            hugeCount[i] = (byte) 0xFF;
+        }
+        hugeCount[MessageCodec.HEADER_BYTES + 4] = 0x07;
+        assertThat(batchCauseOf(codec, badVersion)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(batchCauseOf(codec, otherSchema)).isEqualTo(FrameDecodeException.Cause.SCHEMA_MISMATCH);
+        assertThat(batchCauseOf(codec, zeroCount)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, moreThanThere)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, fewerThanThere)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, hugeCount)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, java.util.Arrays.copyOf(batch, batch.length - 1)))
+                .isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, java.util.Arrays.copyOf(batch, 5))).isEqualTo(
+                FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(batchCauseOf(new MessageCodec(1_024), codec.encodeBatch(java.util.Collections.nCopies(40,
+                codec.encode(A, B, new RingMessage.Ping(new NodeRef(new RingId(1, 2), B)))))))
+                .isEqualTo(FrameDecodeException.Cause.TOO_LARGE);
+        // the last entry damaged: the two good ones before it are not delivered either
+        byte[] lastDamaged = batch.clone();
+        lastDamaged[lastDamaged.length - 1] = (byte) 0xFF;
+        lastDamaged[lastDamaged.length - 2] = (byte) 0xFF;
+        assertThat(batchCauseOf(codec, lastDamaged)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+    }
+
+    @Test
+    void batchesAreBoundedWhenEncoding() {
+        byte[] f = codec.encode(A, B, new RingMessage.Ping(null));
+        assertThatThrownBy(() -> codec.encodeBatch(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> codec.encodeBatch(java.util.Collections.nCopies(MessageCodec.MAX_BATCH_MESSAGES + 1,
+                f))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1..1024");
+        assertThatThrownBy(() -> new MessageCodec(1_024).encodeBatch(java.util.Collections.nCopies(200, f)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFrameBytes=1024");
+        assertThatThrownBy(() -> codec.encodeBatch(List.of(f, new byte[20])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a frame");
+    }
 }
