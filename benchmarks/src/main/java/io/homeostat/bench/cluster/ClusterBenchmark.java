@@ -73,7 +73,14 @@ public final class ClusterBenchmark {
 
     /** One measured workload of one system, summed over the processes. */
     record Row(String system, String workload, int threads, double txPerSec, double p50Ms, double p99Ms,
-            double abortRate, long commits, long aborts, long errors, long unknown, double msgsPerTx, long auditBad) {
+            double abortRate, long commits, long aborts, long errors, long unknown, double msgsPerTx, long auditBad,
+            Map<String, Long> counters) {
+
+        /** A transport counter (summed over the processes) per commit, or NaN if not counted. */
+        double perTx(String counter) {
+            Long n = counters.get(counter);
+            return n == null || commits == 0 ? Double.NaN : n / (double) commits;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -390,6 +397,7 @@ public final class ClusterBenchmark {
         long auditBad = 0;
         boolean counted = true;
         String firstError = "";
+        Map<String, Long> counters = new java.util.TreeMap<>();
         for (Worker w : used) {
             Map<String, String> r = parse(w.expect("RESULT", warmup + seconds + 180L));
             hist.add(Histogram.decode(r.get("hist")));
@@ -401,6 +409,11 @@ public final class ClusterBenchmark {
             counted &= s >= 0;
             sent += s;
             auditBad += Long.parseLong(r.get("auditBad"));
+            String cs = r.getOrDefault("counters", "");
+            for (String kv : cs.isEmpty() ? new String[0] : cs.split(";")) {
+                int eq = kv.lastIndexOf('=');
+                counters.merge(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)), Long::sum);
+            }
             if (firstError.isEmpty()) {
                 firstError = r.get("firstError");
             }
@@ -408,7 +421,7 @@ public final class ClusterBenchmark {
         double attempts = commits + aborts;
         Row row = new Row(name, workload, totalThreads, commits / (double) seconds, hist.quantile(0.5) / 1000.0,
                 hist.quantile(0.99) / 1000.0, attempts == 0 ? 0 : aborts / attempts, commits, aborts, errors,
-                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad);
+                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad, counters);
         rows.add(row);
         System.out.printf(Locale.ROOT, "%s %-9s %3d threads: %,9.0f tx/s  p50 %7.2f ms  p99 %8.2f ms  aborts %5.1f %%"
                 + "  errors %d%s%s%s%n", name, workload, totalThreads, row.txPerSec(), row.p50Ms(), row.p99Ms(),
@@ -416,9 +429,38 @@ public final class ClusterBenchmark {
                         : String.format(Locale.ROOT, "  msgs/tx %.1f", row.msgsPerTx()),
                 auditBad > 0 ? "  COUNTER AUDIT FAILED on " + auditBad + " counters" : "",
                 firstError.isEmpty() ? "" : "  first error: " + firstError);
+        if (!counters.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%s %-9s %3d threads: per tx: frames %.1f (+ %.1f local), JGroups messages "
+                    + "%.1f (%.1f batches)%n", name, workload, totalThreads, row.perTx("frames"), row.perTx("local"),
+                    row.perTx("jgroups"), row.perTx("batches"));
+            System.out.println("    frames/tx by type (remote + local): " + byType(row));
+        }
         if (auditBad > 0) {
             auditFailed = true;
         }
+    }
+
+    /** "Type r + l" per commit for every type sent, biggest first. */
+    private static String byType(Row row) {
+        Map<String, double[]> types = new java.util.TreeMap<>();
+        row.counters().forEach((k, v) -> {
+            int colon = k.indexOf(':');
+            if (colon > 0) {
+                double[] rl = types.computeIfAbsent(k.substring(colon + 1), t -> new double[2]);
+                rl[k.startsWith("remote:") ? 0 : 1] += v / (double) Math.max(1, row.commits());
+            }
+        });
+        List<Map.Entry<String, double[]>> sorted = new ArrayList<>(types.entrySet());
+        sorted.sort((a, b) -> Double.compare(b.getValue()[0] + b.getValue()[1], a.getValue()[0] + a.getValue()[1]));
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, double[]> e : sorted) {
+            if (e.getValue()[0] + e.getValue()[1] < 0.05) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f + %.1f", e.getKey(),
+                    e.getValue()[0], e.getValue()[1]));
+        }
+        return out.toString();
     }
 
     // --- report -------------------------------------------------------------------------------------------------
@@ -426,12 +468,23 @@ public final class ClusterBenchmark {
     private void printReport(long wallSeconds) {
         System.out.printf(Locale.ROOT, "%n== results (%d s measured per workload, %d s wall in all; load average at "
                 + "end %s)%n%n", seconds, wallSeconds, loadavg());
-        System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx "
+                + "| frames/tx | JGroups msgs/tx |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s |%n",
                     r.system(), r.workload(), r.threads(), r.txPerSec(), r.p50Ms(), r.p99Ms(), 100 * r.abortRate(),
-                    r.errors(), Double.isNaN(r.msgsPerTx()) ? "" : String.format(Locale.ROOT, "%.1f", r.msgsPerTx()));
+                    r.errors(), oneDecimal(r.msgsPerTx()), oneDecimal(r.perTx("frames")),
+                    oneDecimal(r.perTx("jgroups")));
+        }
+        System.out.println();
+        System.out.println("msgs/tx: protocol messages sent (to other processes and to the own one); frames/tx: those "
+                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames)");
+        for (Row r : rows) {
+            if (!r.counters().isEmpty()) {
+                System.out.println("- " + r.system() + " " + r.workload() + " " + r.threads() + " threads, frames/tx by "
+                        + "type (remote + local): " + byType(r));
+            }
         }
         List<String> others = new ArrayList<>();
         for (String s : systems) {
@@ -471,6 +524,10 @@ public final class ClusterBenchmark {
         for (String n : notes) {
             System.out.println("- " + n);
         }
+    }
+
+    private static String oneDecimal(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private Row find(String system, String workload, int threads) {
