@@ -22,7 +22,7 @@ import java.util.Objects;
  *
  * <p>Decoding is bounded ({@link #maxFrameBytes()}, list length, string length, nesting depth), instantiates only the
  * registered records through their canonical constructors, and throws nothing but {@link FrameDecodeException} for
- * any malformed input. Thread-safe and immutable.
+ * any malformed input. Thread-safe (each thread encodes into its own reused buffer).
  */
 public final class MessageCodec {
 
@@ -51,8 +51,13 @@ public final class MessageCodec {
     static final int BATCH_MAGIC_1 = 0x42;
     static final int HEADER_BYTES = 2 + 1 + 8;
 
+    /** An encoding buffer per thread is kept while it is at most this big (a larger one is dropped after use). */
+    static final int SCRATCH_KEEP_BYTES = 64 * 1024;
+
     private final Schema schema = Schema.get();
     private final Schema.Limits limits;
+    /** Per thread, so that encoding allocates only its result; never shared (encode does not call itself). */
+    private final ThreadLocal<WireWriter> scratch;
 
     /** A codec with the default limits. */
     public MessageCodec() {
@@ -77,6 +82,7 @@ public final class MessageCodec {
                     + maxListLength + ", " + maxStringBytes + ", " + maxDepth);
         }
         this.limits = new Schema.Limits(maxFrameBytes, maxListLength, maxStringBytes, maxDepth);
+        this.scratch = ThreadLocal.withInitial(() -> new WireWriter(1_024, maxFrameBytes));
     }
 
     /** A decoded frame. */
@@ -116,16 +122,20 @@ public final class MessageCodec {
         if (id < 0) {
             throw new IllegalArgumentException(m.getClass().getName() + " is not a registered message type");
         }
-        WireWriter out = new WireWriter(256, limits.maxFrameBytes());
-        out.writeByte(MAGIC_0);
-        out.writeByte(MAGIC_1);
-        out.writeByte(FORMAT_VERSION);
-        out.writeFixedLong(schema.fingerprint());
-        schema.addressCodec().write(out, from, limits);
-        schema.addressCodec().write(out, to, limits);
-        out.writeVarInt(id);
-        schema.messageCodec(id).write(out, m, limits);
-        return out.toByteArray();
+        WireWriter out = scratch.get();
+        try {
+            out.writeByte(MAGIC_0);
+            out.writeByte(MAGIC_1);
+            out.writeByte(FORMAT_VERSION);
+            out.writeFixedLong(schema.fingerprint());
+            schema.addressCodec().write(out, from, limits);
+            schema.addressCodec().write(out, to, limits);
+            out.writeVarInt(id);
+            schema.messageCodec(id).write(out, m, limits);
+            return out.toByteArray();
+        } finally {
+            out.reset(SCRATCH_KEEP_BYTES); // empty for the next message, and a big buffer is not kept
+        }
     }
 
     /**

@@ -370,6 +370,10 @@ final class Schema {
 
     private static final ValueCodec STRING = new ValueCodec() {
         public void write(WireWriter out, Object v, Limits l) {
+            String str = (String) v;
+            if (str.length() <= l.maxStringBytes() && out.writeAsciiString(str)) {
+                return; // the common case (endpoint names): no CharsetEncoder, no copies; the bytes are UTF-8
+            }
             byte[] utf8;
             try {
                 ByteBuffer bb = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -389,6 +393,10 @@ final class Schema {
 
         public Object read(WireReader in, Limits l, int depth) throws FrameDecodeException {
             int n = in.readLength(l.maxStringBytes(), "string length");
+            String ascii = in.readAsciiString(n);
+            if (ascii != null) {
+                return ascii; // all bytes below 0x80: valid UTF-8, and the same string
+            }
             byte[] b = in.readBytes(n);
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

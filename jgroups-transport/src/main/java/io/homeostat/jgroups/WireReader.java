@@ -50,6 +50,24 @@ final class WireReader {
         return out;
     }
 
+    /**
+     * The next {@code n} bytes as a string if all are below 0x80 (then they are valid UTF-8 and decode to the same
+     * string as Latin-1); otherwise null, and nothing is consumed.
+     */
+    String readAsciiString(int n) throws FrameDecodeException {
+        if (n < 0 || n > remaining()) {
+            throw truncated();
+        }
+        for (int i = pos; i < pos + n; i++) {
+            if (buf[i] < 0) {
+                return null;
+            }
+        }
+        String s = new String(buf, pos, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        pos += n;
+        return s;
+    }
+
     long readVarLong() throws FrameDecodeException {
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {

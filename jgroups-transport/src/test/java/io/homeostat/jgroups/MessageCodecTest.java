@@ -14,6 +14,7 @@ import io.homeostat.store.Bytes;
 import io.homeostat.store.Tag;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,6 +211,28 @@ class MessageCodecTest {
         assertThatThrownBy(() -> codec.encode(A, B, new RingMessage.StabilizeReply(null, null,
                 java.util.Collections.nCopies(70_000, new NodeRef(RingId.ZERO, A)))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxListLength");
+    }
+
+    /** Strings of ASCII take a fast path; the bytes must be the same UTF-8 as the general path writes. */
+    @Test
+    void asciiAndOtherStringsAreWrittenAsUtf8() throws Exception {
+        String name = "node-7.example:1";
+        byte[] frame = codec.encode(new Address(name, 0), B, new RingMessage.Ping(null));
+        int h = MessageCodec.HEADER_BYTES; // then the sender: presence 1, length, bytes
+        assertThat(frame[h + 1]).isEqualTo((byte) name.length());
+        assertThat(java.util.Arrays.copyOfRange(frame, h + 2, h + 2 + name.length()))
+                .isEqualTo(name.getBytes(StandardCharsets.UTF_8));
+        Address other = new Address("nœud-漢", 1);
+        byte[] utf8 = "nœud-漢".getBytes(StandardCharsets.UTF_8);
+        byte[] f2 = codec.encode(other, B, new RingMessage.Ping(null));
+        assertThat(f2[h + 1]).isEqualTo((byte) utf8.length);
+        assertThat(java.util.Arrays.copyOfRange(f2, h + 2, h + 2 + utf8.length)).isEqualTo(utf8);
+        assertThat(codec.decode(f2).from()).isEqualTo(other);
+        assertThat(codec.decode(frame).from()).isEqualTo(new Address(name, 0));
+        // a byte >= 0x80 that is not UTF-8 is still rejected
+        byte[] bad = frame.clone();
+        bad[h + 2] = (byte) 0xC3;
+        assertThat(causeOf(codec, bad)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
     }
 
     // ---------------------------------------------------------------------------------------------------- batches
