@@ -74,7 +74,12 @@ public final class ClusterBenchmark {
     /** One measured workload of one system, summed over the processes. */
     record Row(String system, String workload, int threads, double txPerSec, double p50Ms, double p99Ms,
             double abortRate, long commits, long aborts, long errors, long unknown, double msgsPerTx, long auditBad,
-            Map<String, Long> counters) {
+            Map<String, Long> counters, long cpuNanos) {
+
+        /** CPU time of the member processes (all their threads, clients included) per commit, or NaN. */
+        double cpuMicrosPerTx() {
+            return cpuNanos < 0 || commits == 0 ? Double.NaN : cpuNanos / 1_000.0 / commits;
+        }
 
         /** A transport counter (summed over the processes) per commit, or NaN if not counted. */
         double perTx(String counter) {
@@ -398,6 +403,7 @@ public final class ClusterBenchmark {
         boolean counted = true;
         String firstError = "";
         Map<String, Long> counters = new java.util.TreeMap<>();
+        long cpuNanos = 0;
         for (Worker w : used) {
             Map<String, String> r = parse(w.expect("RESULT", warmup + seconds + 180L));
             hist.add(Histogram.decode(r.get("hist")));
@@ -409,6 +415,8 @@ public final class ClusterBenchmark {
             counted &= s >= 0;
             sent += s;
             auditBad += Long.parseLong(r.get("auditBad"));
+            long cpu = Long.parseLong(r.getOrDefault("cpuNanos", "-1"));
+            cpuNanos = cpuNanos < 0 || cpu < 0 ? -1 : cpuNanos + cpu;
             String cs = r.getOrDefault("counters", "");
             for (String kv : cs.isEmpty() ? new String[0] : cs.split(";")) {
                 int eq = kv.lastIndexOf('=');
@@ -421,11 +429,11 @@ public final class ClusterBenchmark {
         double attempts = commits + aborts;
         Row row = new Row(name, workload, totalThreads, commits / (double) seconds, hist.quantile(0.5) / 1000.0,
                 hist.quantile(0.99) / 1000.0, attempts == 0 ? 0 : aborts / attempts, commits, aborts, errors,
-                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad, counters);
+                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad, counters, cpuNanos);
         rows.add(row);
         System.out.printf(Locale.ROOT, "%s %-9s %3d threads: %,9.0f tx/s  p50 %7.2f ms  p99 %8.2f ms  aborts %5.1f %%"
-                + "  errors %d%s%s%s%n", name, workload, totalThreads, row.txPerSec(), row.p50Ms(), row.p99Ms(),
-                100 * row.abortRate(), errors, Double.isNaN(row.msgsPerTx()) ? ""
+                + "  errors %d  CPU %.0f us/tx%s%s%s%n", name, workload, totalThreads, row.txPerSec(), row.p50Ms(),
+                row.p99Ms(), 100 * row.abortRate(), errors, row.cpuMicrosPerTx(), Double.isNaN(row.msgsPerTx()) ? ""
                         : String.format(Locale.ROOT, "  msgs/tx %.1f", row.msgsPerTx()),
                 auditBad > 0 ? "  COUNTER AUDIT FAILED on " + auditBad + " counters" : "",
                 firstError.isEmpty() ? "" : "  first error: " + firstError);
@@ -469,17 +477,19 @@ public final class ClusterBenchmark {
         System.out.printf(Locale.ROOT, "%n== results (%d s measured per workload, %d s wall in all; load average at "
                 + "end %s)%n%n", seconds, wallSeconds, loadavg());
         System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx "
-                + "| frames/tx | JGroups msgs/tx |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                + "| frames/tx | JGroups msgs/tx | CPU µs/tx |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s | %s |%n",
                     r.system(), r.workload(), r.threads(), r.txPerSec(), r.p50Ms(), r.p99Ms(), 100 * r.abortRate(),
                     r.errors(), oneDecimal(r.msgsPerTx()), oneDecimal(r.perTx("frames")),
-                    oneDecimal(r.perTx("jgroups")));
+                    oneDecimal(r.perTx("jgroups")), Double.isNaN(r.cpuMicrosPerTx()) ? ""
+                            : String.format(Locale.ROOT, "%,.0f", r.cpuMicrosPerTx()));
         }
         System.out.println();
         System.out.println("msgs/tx: protocol messages sent (to other processes and to the own one); frames/tx: those "
-                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames)");
+                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames); CPU µs/tx: CPU "
+                + "time of all member processes in the window (clients included) per commit");
         for (Row r : rows) {
             if (!r.counters().isEmpty()) {
                 System.out.println("- " + r.system() + " " + r.workload() + " " + r.threads() + " threads, frames/tx by "

@@ -203,7 +203,9 @@ public final class ClusterWorker {
         sleepUntil(measureFrom);
         long sentBefore = system.messagesSent();
         Map<String, Long> countersBefore = system.transportCounters();
+        long cpuBefore = processCpuNanos();
         sleepUntil(measureTo);
+        long cpuAfter = processCpuNanos();
         long sentAfter = system.messagesSent();
         Map<String, Long> countersAfter = system.transportCounters();
         for (Thread th : workers) {
@@ -241,9 +243,20 @@ public final class ClusterWorker {
         String err = firstError.get();
         return String.format(Locale.ROOT, "{\"proc\":%d,\"workload\":\"%s\",\"threads\":%d,\"measureMs\":%d,"
                 + "\"commits\":%d,\"aborts\":%d,\"errors\":%d,\"unknown\":%d,\"sent\":%d,\"auditBad\":%d,"
-                + "\"firstError\":\"%s\",\"counters\":\"%s\",\"hist\":\"%s\"}", index, workload, threads,
-                measureMs, commits, aborts, errors, unknown, sent, auditBad, err == null ? "" : err, counters,
+                + "\"cpuNanos\":%d,\"firstError\":\"%s\",\"counters\":\"%s\",\"hist\":\"%s\"}", index,
+                workload, threads, measureMs, commits, aborts, errors, unknown, sent, auditBad,
+                cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore, err == null ? "" : err, counters,
                 all.encode());
+    }
+
+    /** CPU time this process has used (all threads, user and system), or -1 if the JVM cannot tell. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static void sleepUntil(long nanos) throws InterruptedException {
