@@ -523,7 +523,7 @@ public final class ClusterBenchmark {
                         line.append(" n/a | n/a |");
                     } else {
                         line.append(String.format(Locale.ROOT, " %.2f | %s |", h.txPerSec() / r.txPerSec(),
-                                r.p50Ms() < 0.001 ? "n/a (other p50 < 1 µs)"
+                                r.p50Ms() <= 0.001 ? "n/a (other p50 <= 1 µs)"
                                         : String.format(Locale.ROOT, "%.2f", h.p50Ms() / r.p50Ms())));
                     }
                 }
