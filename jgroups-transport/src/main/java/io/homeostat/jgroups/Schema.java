@@ -47,8 +47,13 @@ final class Schema {
     /** The sealed message hierarchies the codec carries. A test checks no other {@link Message} record exists. */
     static final List<Class<?>> ROOTS = List.of(ReplicaMessage.class, RingMessage.class, TxnMessage.class);
 
-    /** Bumped whenever an encoder below changes its byte layout without a change in the records. */
-    static final String ENCODING_REVISION = "homeostat-wire-1";
+    /**
+     * Bumped whenever an encoder below changes its byte layout without a change in the records, or the envelope
+     * changes. 2: peers may send batch frames ({@link MessageCodec#encodeBatch}), which a revision-1 build would drop
+     * as undecodable; with the fingerprint changed, the two reject each other's frames as SCHEMA_MISMATCH instead of
+     * losing only the batched ones.
+     */
+    static final String ENCODING_REVISION = "homeostat-wire-2";
 
     /** Lazily built, after every static codec below is initialized. */
     private static final class Holder {
