@@ -240,7 +240,8 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
 
     /**
      * Defaults: cluster {@code homeostat}, the loopback stack, 2 MiB frames, 10,000 queued frames or 64 MiB in all and
-     * a quarter of that per destination, 4 sender threads, batches of at most 64 frames and 64 KiB, routes kept 30 s after a member leaves the view.
+     * a quarter of that per destination, 4 sender threads, batches of at most 64 frames and 64 KiB, routes kept 30 s
+     * after a member leaves the view.
      */
     public static final class Builder {
         private String clusterName = "homeostat";

@@ -302,7 +302,8 @@ public final class MessageCodec {
                     + limits.maxFrameBytes());
         }
         if (length < HEADER_BYTES) {
-            throw new FrameDecodeException(Cause.BAD_HEADER, what + " of " + length + " bytes is shorter than a header");
+            throw new FrameDecodeException(Cause.BAD_HEADER, what + " of " + length
+                    + " bytes is shorter than a header");
         }
         WireReader in = new WireReader(data, offset, length);
         if (in.readByte() != MAGIC_0 || in.readByte() != (batch ? BATCH_MAGIC_1 : MAGIC_1)) {

@@ -480,7 +480,8 @@ public final class ClusterBenchmark {
                 + "| frames/tx | JGroups msgs/tx | CPU µs/tx |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s "
+                    + "| %s |%n",
                     r.system(), r.workload(), r.threads(), r.txPerSec(), r.p50Ms(), r.p99Ms(), 100 * r.abortRate(),
                     r.errors(), oneDecimal(r.msgsPerTx()), oneDecimal(r.perTx("frames")),
                     oneDecimal(r.perTx("jgroups")), Double.isNaN(r.cpuMicrosPerTx()) ? ""
@@ -488,11 +489,13 @@ public final class ClusterBenchmark {
         }
         System.out.println();
         System.out.println("msgs/tx: protocol messages sent (to other processes and to the own one); frames/tx: those "
-                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames); CPU µs/tx: CPU "
+                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames); "
+                + "CPU µs/tx: CPU "
                 + "time of all member processes in the window (clients included) per commit");
         for (Row r : rows) {
             if (!r.counters().isEmpty()) {
-                System.out.println("- " + r.system() + " " + r.workload() + " " + r.threads() + " threads, frames/tx by "
+                System.out.println("- " + r.system() + " " + r.workload() + " " + r.threads()
+                        + " threads, frames/tx by "
                         + "type (remote + local): " + byType(r));
             }
         }

@@ -272,8 +272,8 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             handlerFailures.increment();
             long n = handlerFailures.sum();
             if (n <= LOGGED_FAILURES_IN_FULL || n % LOG_EVERY_NTH_FAILURE == 0) {
-                LOG.log(Level.WARNING, () -> address + ": " + describe(e) + " threw (failure #" + n + "); the loop goes "
-                        + "on", ex);
+                LOG.log(Level.WARNING, () -> address + ": " + describe(e) + " threw (failure #" + n
+                        + "); the loop goes on", ex);
             }
         }
     }
