@@ -36,6 +36,10 @@ import java.util.regex.Pattern;
  * @param senderThreads        threads handing frames to JGroups; each destination is served by at most one at a time,
  *                             so a send that blocks (with a stack whose sends block) holds up only its own destination
  *                             as long as another thread is free
+ * @param maxBatchMessages     the most frames for one destination sent as one JGroups message (a batch). Only frames
+ *                             already queued are batched: a lone frame is sent at once, never held back for company.
+ *                             1 sends every frame in its own JGroups message
+ * @param maxBatchBytes        the most bytes of one batch; a frame bigger than this goes alone
  * @param routeGraceMillis     how long a member that left the JGroups view stays reachable by name (a frame from it
  *                             restarts the period); then messages to it are dropped as having no route
  * @param keystorePath         the cluster credential (a PKCS12 keystore, see {@link Keygen}); null for an open cluster
@@ -46,8 +50,8 @@ import java.util.regex.Pattern;
 public record JGroupsOptions(String clusterName, String stack, String nodeName, String bindAddress, int bindPort,
         int portRange, List<String> initialMembers, String dnsQuery, int maxFrameBytes, int maxSendQueueMessages,
         long maxSendQueueBytes, int maxQueuedMessagesPerDestination, long maxQueuedBytesPerDestination,
-        int senderThreads, long routeGraceMillis, Path keystorePath, String keystorePassword,
-        long dropLogIntervalMillis, long closeTimeoutMillis) {
+        int senderThreads, int maxBatchMessages, int maxBatchBytes, long routeGraceMillis, Path keystorePath,
+        String keystorePassword, long dropLogIntervalMillis, long closeTimeoutMillis) {
 
     /** The shipped stacks, as classpath resources {@code homeostat/jgroups/<name>.xml}. */
     public static final Set<String> SHIPPED_STACKS = Set.of("loopback", "lan", "cloud");
@@ -97,6 +101,11 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                         + maxSendQueueBytes + "), was " + maxQueuedBytesPerDestination);
         require(senderThreads >= 1 && senderThreads <= MAX_SENDER_THREADS, "senderThreads must be in 1.."
                 + MAX_SENDER_THREADS + ", was " + senderThreads);
+        require(maxBatchMessages >= 1 && maxBatchMessages <= MessageCodec.MAX_BATCH_MESSAGES, "maxBatchMessages must "
+                + "be in 1.." + MessageCodec.MAX_BATCH_MESSAGES + ", was " + maxBatchMessages);
+        require(maxBatchBytes >= MessageCodec.MIN_MAX_FRAME_BYTES && maxBatchBytes <= maxFrameBytes, "maxBatchBytes "
+                + "must be in " + MessageCodec.MIN_MAX_FRAME_BYTES + "..maxFrameBytes (" + maxFrameBytes + "), was "
+                + maxBatchBytes);
         require(routeGraceMillis >= 0, "routeGraceMillis must be >= 0, was " + routeGraceMillis);
         if (keystorePath != null) {
             require(Files.isRegularFile(keystorePath), "keystorePath " + keystorePath + " is not a readable file; "
@@ -195,6 +204,8 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 == defaultMaxQueuedBytesPerDestination(maxSendQueueBytes, maxFrameBytes) ? -1
                         : maxQueuedBytesPerDestination;
         b.senderThreads = senderThreads;
+        b.maxBatchMessages = maxBatchMessages;
+        b.maxBatchBytes = maxBatchBytes;
         b.routeGraceMillis = routeGraceMillis;
         b.keystorePath = keystorePath;
         b.keystorePassword = keystorePassword;
@@ -212,6 +223,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 + ", maxSendQueueMessages=" + maxSendQueueMessages + ", maxSendQueueBytes=" + maxSendQueueBytes
                 + ", maxQueuedMessagesPerDestination=" + maxQueuedMessagesPerDestination
                 + ", maxQueuedBytesPerDestination=" + maxQueuedBytesPerDestination + ", senderThreads=" + senderThreads
+                + ", maxBatchMessages=" + maxBatchMessages + ", maxBatchBytes=" + maxBatchBytes
                 + ", routeGraceMillis=" + routeGraceMillis
                 + ", keystorePath=" + keystorePath + ", keystorePassword=" + (keystorePassword == null ? null : "***")
                 + ", dropLogIntervalMillis=" + dropLogIntervalMillis + ", closeTimeoutMillis=" + closeTimeoutMillis
@@ -228,7 +240,8 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
 
     /**
      * Defaults: cluster {@code homeostat}, the loopback stack, 2 MiB frames, 10,000 queued frames or 64 MiB in all and
-     * a quarter of that per destination, 4 sender threads, routes kept 30 s after a member leaves the view.
+     * a quarter of that per destination, 4 sender threads, batches of at most 64 frames and 64 KiB, routes kept 30 s
+     * after a member leaves the view.
      */
     public static final class Builder {
         private String clusterName = "homeostat";
@@ -245,6 +258,8 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         private int maxQueuedMessagesPerDestination = -1; // -1: derived from the totals in build()
         private long maxQueuedBytesPerDestination = -1;
         private int senderThreads = 4;
+        private int maxBatchMessages = 64;
+        private int maxBatchBytes = 64 * 1024;
         private long routeGraceMillis = 30_000;
         private Path keystorePath;
         private String keystorePassword;
@@ -326,6 +341,18 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
             return this;
         }
 
+        /** Default 64; 1 turns batching off. */
+        public Builder maxBatchMessages(int v) {
+            maxBatchMessages = v;
+            return this;
+        }
+
+        /** Default 64 KiB. */
+        public Builder maxBatchBytes(int v) {
+            maxBatchBytes = v;
+            return this;
+        }
+
         public Builder routeGraceMillis(long v) {
             routeGraceMillis = v;
             return this;
@@ -357,8 +384,8 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                     : maxQueuedBytesPerDestination;
             return new JGroupsOptions(clusterName, stack, nodeName, bindAddress, bindPort, portRange, initialMembers,
                     dnsQuery, maxFrameBytes, maxSendQueueMessages, maxSendQueueBytes, perDestinationMessages,
-                    perDestinationBytes, senderThreads, routeGraceMillis, keystorePath, keystorePassword,
-                    dropLogIntervalMillis, closeTimeoutMillis);
+                    perDestinationBytes, senderThreads, maxBatchMessages, maxBatchBytes, routeGraceMillis, keystorePath,
+                    keystorePassword, dropLogIntervalMillis, closeTimeoutMillis);
         }
     }
 }

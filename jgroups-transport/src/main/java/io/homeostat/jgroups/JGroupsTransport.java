@@ -98,18 +98,29 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     static final int MAX_LEARNED_ADDRESSES = 4_096;
     /** Endpoint-to-JGroups-address entries; beyond this, entries of endpoints not in the view are evicted. */
     static final int MAX_ENDPOINT_ENTRIES = 16_384;
-    /** Frames one sender thread hands to JGroups for one destination before serving the next destination. */
-    static final int DRAIN_BATCH_FRAMES = 64;
+    /**
+     * Frames one sender thread hands to JGroups for one destination before serving the next destination: a few full
+     * batches, or this many lone frames.
+     */
+    static final int DRAIN_TURN_FRAMES = 256;
 
     /**
      * A snapshot of the transport's counters.
      *
      * @param droppedQueueFull a send queue was full: all destinations' together, or the destination's own
+     * @param sent             messages passed to {@link #send}, to other processes or to this one
+     * @param delivered        messages handed to an inbox, received or local
      * @param droppedDeparted  frames that were queued for a member when it left the JGroups view
+     * @param local            messages to this process's own endpoint, handed to the inbox without codec or JGroups
+     * @param framesSent       frames (encoded messages) handed to JGroups, alone or in a batch
+     * @param jgroupsSent      JGroups messages handed to JGroups: lone frames and batches
+     * @param batchesSent      of those, batches (each of at least two frames)
+     * @param batchesReceived  batches received and decoded
      */
     public record Counters(long sent, long delivered, long droppedNoRoute, long droppedQueueFull,
             long droppedEncodeFailed, long droppedSendFailed, long droppedUndecodable, long droppedNoInbox,
-            long droppedDeparted) {
+            long droppedDeparted, long local, long framesSent, long jgroupsSent, long batchesSent,
+            long batchesReceived) {
 
         /** Every message or frame dropped, for any reason. */
         public long dropped() {
@@ -146,10 +157,25 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     private final LongAdder droppedUndecodable = new LongAdder();
     private final LongAdder droppedNoInbox = new LongAdder();
     private final LongAdder droppedDeparted = new LongAdder();
+    private final LongAdder local = new LongAdder();
+    private final LongAdder framesSent = new LongAdder();
+    private final LongAdder jgroupsSent = new LongAdder();
+    private final LongAdder batchesSent = new LongAdder();
+    private final LongAdder batchesReceived = new LongAdder();
+    /** By type id: messages sent to other processes (encoded), and to this one. */
+    private final LongAdder[] remoteByType;
+    private final LongAdder[] localByType;
 
     private JGroupsTransport(JGroupsOptions options, JChannel channel, String endpoint) {
         this.options = options;
         this.codec = new MessageCodec(options.maxFrameBytes());
+        int types = MessageCodec.messageTypes().size();
+        this.remoteByType = new LongAdder[types];
+        this.localByType = new LongAdder[types];
+        for (int i = 0; i < types; i++) {
+            remoteByType[i] = new LongAdder();
+            localByType[i] = new LongAdder();
+        }
         this.channel = channel;
         this.endpoint = endpoint;
         this.dropLog = new RateLimitedLog(LOG, options.dropLogIntervalMillis(), System::nanoTime);
@@ -237,12 +263,43 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     public Counters counters() {
         return new Counters(sent.sum(), delivered.sum(), droppedNoRoute.sum(), droppedQueueFull.sum(),
                 droppedEncodeFailed.sum(), droppedSendFailed.sum(), droppedUndecodable.sum(), droppedNoInbox.sum(),
-                droppedDeparted.sum());
+                droppedDeparted.sum(), local.sum(), framesSent.sum(), jgroupsSent.sum(), batchesSent.sum(),
+                batchesReceived.sum());
+    }
+
+    /** Messages of one type passed to {@link #send}: encoded for another process, or handed over in this one. */
+    public record TypeCount(long remote, long local) {
+    }
+
+    /**
+     * Messages passed to {@link #send} so far by message type (named {@code Outer.Record}, e.g.
+     * {@code TxnMessage.Prepare}), types never sent left out. Remote counts messages that were encoded (before any
+     * queue-full or send drop), local those for this process.
+     */
+    public Map<String, TypeCount> sentByType() {
+        Map<String, TypeCount> m = new java.util.TreeMap<>();
+        List<Class<?>> types = MessageCodec.messageTypes();
+        for (int i = 0; i < types.size(); i++) {
+            long r = remoteByType[i].sum();
+            long l = localByType[i].sum();
+            if (r != 0 || l != 0) {
+                Class<?> c = types.get(i);
+                String name = c.getEnclosingClass() == null ? c.getSimpleName()
+                        : c.getEnclosingClass().getSimpleName() + "." + c.getSimpleName();
+                m.put(name, new TypeCount(r, l));
+            }
+        }
+        return m;
     }
 
     /** For tests: the channel. */
     JChannel channel() {
         return channel;
+    }
+
+    /** For tests: the sender pool (a test may hold its threads busy so that frames queue up). */
+    ThreadPoolExecutor senderPool() {
+        return senders;
     }
 
     /** For tests: the JGroups address an endpoint maps to, or null. */
@@ -284,7 +341,12 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(m, "m");
         sent.increment();
+        int type = codec.typeId(m);
         if (to.endpoint().equals(endpoint)) {
+            local.increment();
+            if (type >= 0) {
+                localByType[type].increment();
+            }
             deliverLocally(from, to, m);
             return;
         }
@@ -296,6 +358,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         byte[] frame;
         try {
             frame = codec.encode(from, to, m);
+            remoteByType[type].increment(); // encode checked the type
         } catch (RuntimeException e) {
             droppedEncodeFailed.increment();
             dropLog.warn("encode", "dropped an outgoing " + m.getClass().getSimpleName() + " to " + to
@@ -370,21 +433,42 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         }
     }
 
-    private void sendNow(org.jgroups.Address dest, byte[] frame) {
+    /** Hands {@code frames} to JGroups: a lone frame as it is, several as one batch. */
+    private void sendNow(org.jgroups.Address dest, List<byte[]> frames) {
+        int n = frames.size();
+        byte[] payload;
+        if (n == 1) {
+            payload = frames.get(0);
+        } else {
+            try {
+                payload = codec.encodeBatch(frames);
+            } catch (RuntimeException e) { // not expected: the lane keeps batches within maxBatchBytes
+                droppedEncodeFailed.add(n);
+                dropLog.warn("encode-batch", "dropped a batch of " + n + " frames to " + dest + ": " + e.getMessage());
+                return;
+            }
+        }
         try {
-            BytesMessage msg = new BytesMessage(dest, frame);
+            BytesMessage msg = new BytesMessage(dest, payload);
             msg.setFlag(org.jgroups.Message.Flag.OOB, org.jgroups.Message.Flag.NO_RELIABILITY,
                     org.jgroups.Message.Flag.NO_FC);
             channel.send(msg);
+            jgroupsSent.increment();
+            framesSent.add(n);
+            if (n > 1) {
+                batchesSent.increment();
+            }
         } catch (Exception e) {
-            droppedSendFailed.increment();
+            droppedSendFailed.add(n);
             dropLog.warn("send", "JGroups could not send to " + dest + ": " + e);
         }
     }
 
     /**
      * The outgoing queue of one destination. At most one sender thread drains it at a time ({@code scheduled}); it
-     * hands at most {@link #DRAIN_BATCH_FRAMES} frames to JGroups per turn, then goes to the back of the line.
+     * hands at most {@link #DRAIN_TURN_FRAMES} frames to JGroups per turn, then goes to the back of the line. The
+     * frames queued when the thread takes them go as one batch, up to {@link JGroupsOptions#maxBatchMessages()} and
+     * {@link JGroupsOptions#maxBatchBytes()}; nothing waits for more to arrive.
      */
     private final class Lane implements Runnable {
 
@@ -417,14 +501,35 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             return Offer.SCHEDULE;
         }
 
-        private synchronized byte[] poll() {
+        /**
+         * Takes the frames queued now, oldest first, as one batch within {@code maxFrames} and the batch bounds; null
+         * (and not scheduled any more) when there are none.
+         */
+        private synchronized List<byte[]> pollBatch(int maxFrames) {
             byte[] f = frames.pollFirst();
             if (f == null) {
                 scheduled = false;
-            } else {
-                bytes -= f.length;
+                return null;
             }
-            return f;
+            bytes -= f.length;
+            byte[] next = frames.peekFirst();
+            if (next == null || maxFrames < 2) {
+                return List.of(f);
+            }
+            List<byte[]> batch = new ArrayList<>(Math.min(maxFrames, frames.size() + 1));
+            batch.add(f);
+            long batchBytes = MessageCodec.batchHeaderBytes(maxFrames) + MessageCodec.batchEntryBytes(f.length);
+            while (next != null && batch.size() < maxFrames) {
+                batchBytes += MessageCodec.batchEntryBytes(next.length);
+                if (batchBytes > options.maxBatchBytes()) {
+                    break;
+                }
+                frames.pollFirst();
+                bytes -= next.length;
+                batch.add(next);
+                next = frames.peekFirst();
+            }
+            return batch;
         }
 
         private synchronized boolean finishTurn() {
@@ -456,16 +561,22 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
 
         @Override
         public void run() {
-            for (int i = 0; i < DRAIN_BATCH_FRAMES; i++) {
-                byte[] frame = poll();
-                if (frame == null) {
+            int budget = DRAIN_TURN_FRAMES;
+            while (budget > 0) {
+                List<byte[]> batch = pollBatch(Math.min(budget, options.maxBatchMessages()));
+                if (batch == null) {
                     return;
                 }
-                release(1, frame.length);
+                long b = 0;
+                for (byte[] f : batch) {
+                    b += f.length;
+                }
+                release(batch.size(), b);
                 if (closed) {
                     return;
                 }
-                sendNow(dest, frame);
+                sendNow(dest, batch);
+                budget -= batch.size();
             }
             if (finishTurn()) {
                 schedule(this); // more to send: after the other destinations waiting for a thread
@@ -494,25 +605,39 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     }
 
     private void onFrame(org.jgroups.Message msg) {
-        MessageCodec.Frame f;
+        List<MessageCodec.Frame> frames;
         try {
             if (!msg.hasArray()) {
                 throw new FrameDecodeException(FrameDecodeException.Cause.MALFORMED, "not a byte-array message: "
                         + msg.getClass().getSimpleName());
             }
-            f = codec.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+            frames = codec.decodeAny(msg.getArray(), msg.getOffset(), msg.getLength());
         } catch (FrameDecodeException e) {
             droppedUndecodable.increment();
-            dropLog.warn("decode-" + e.reason(), "dropped an undecodable frame from " + msg.getSrc() + " ("
+            dropLog.warn("decode-" + e.reason(), "dropped an undecodable frame or batch from " + msg.getSrc() + " ("
                     + e.reason() + "): " + e.getMessage());
             return;
         }
+        if (frames.size() > 1) {
+            batchesReceived.increment();
+        }
+        for (MessageCodec.Frame f : frames) {
+            try {
+                onDecoded(f, msg.getSrc());
+            } catch (RuntimeException e) { // one failing inbox must not cost the rest of a batch
+                droppedNoInbox.increment();
+                dropLog.warn("inbox", "an inbox of " + f.to() + " failed: " + e);
+            }
+        }
+    }
+
+    private void onDecoded(MessageCodec.Frame f, org.jgroups.Address src) {
         if (!f.to().endpoint().equals(endpoint)) {
             droppedNoInbox.increment();
             dropLog.warn("misrouted", "dropped a frame for " + f.to() + " that reached endpoint '" + endpoint + "'");
             return;
         }
-        learn(f.from(), msg.getSrc());
+        learn(f.from(), src);
         Inbox inbox = inboxes.get(f.to());
         if (inbox == null) {
             droppedNoInbox.increment();

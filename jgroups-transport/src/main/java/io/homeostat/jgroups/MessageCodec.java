@@ -3,6 +3,7 @@ package io.homeostat.jgroups;
 import io.homeostat.jgroups.FrameDecodeException.Cause;
 import io.homeostat.runtime.Address;
 import io.homeostat.runtime.Message;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,9 +15,14 @@ import java.util.Objects;
  * reflection from the engine's sealed message hierarchies, so new or changed message records are carried without code
  * here; the fingerprint changes with them, and a frame from a build with another schema is rejected.
  *
+ * <p>Batch layout ({@link #encodeBatch}): magic {@code 0x48 0x42} ("HB"), batch format version (1 byte), schema
+ * fingerprint, frame count (varint, 1..{@link #MAX_BATCH_MESSAGES}), then per frame its length (varint) and its
+ * sender, destination, type id and body: a frame without its header. A batch is bounded by {@link #maxFrameBytes()}
+ * like a frame; {@link #decodeAny} takes either.
+ *
  * <p>Decoding is bounded ({@link #maxFrameBytes()}, list length, string length, nesting depth), instantiates only the
  * registered records through their canonical constructors, and throws nothing but {@link FrameDecodeException} for
- * any malformed input. Thread-safe and immutable.
+ * any malformed input. Thread-safe (each thread encodes into its own reused buffer).
  */
 public final class MessageCodec {
 
@@ -35,12 +41,23 @@ public final class MessageCodec {
     /** The smallest accepted {@code maxFrameBytes}: the header plus a little. */
     public static final int MIN_MAX_FRAME_BYTES = 1_024;
 
+    /** The format version written in every batch frame. */
+    public static final int BATCH_FORMAT_VERSION = 1;
+    /** The most frames in one batch, sent or accepted. */
+    public static final int MAX_BATCH_MESSAGES = 1_024;
+
     static final int MAGIC_0 = 0x48;
     static final int MAGIC_1 = 0x53;
+    static final int BATCH_MAGIC_1 = 0x42;
     static final int HEADER_BYTES = 2 + 1 + 8;
+
+    /** An encoding buffer per thread is kept while it is at most this big (a larger one is dropped after use). */
+    static final int SCRATCH_KEEP_BYTES = 64 * 1024;
 
     private final Schema schema = Schema.get();
     private final Schema.Limits limits;
+    /** Per thread, so that encoding allocates only its result; never shared (encode does not call itself). */
+    private final ThreadLocal<WireWriter> scratch;
 
     /** A codec with the default limits. */
     public MessageCodec() {
@@ -65,6 +82,7 @@ public final class MessageCodec {
                     + maxListLength + ", " + maxStringBytes + ", " + maxDepth);
         }
         this.limits = new Schema.Limits(maxFrameBytes, maxListLength, maxStringBytes, maxDepth);
+        this.scratch = ThreadLocal.withInitial(() -> new WireWriter(1_024, maxFrameBytes));
     }
 
     /** A decoded frame. */
@@ -104,16 +122,106 @@ public final class MessageCodec {
         if (id < 0) {
             throw new IllegalArgumentException(m.getClass().getName() + " is not a registered message type");
         }
-        WireWriter out = new WireWriter(256, limits.maxFrameBytes());
-        out.writeByte(MAGIC_0);
-        out.writeByte(MAGIC_1);
-        out.writeByte(FORMAT_VERSION);
-        out.writeFixedLong(schema.fingerprint());
-        schema.addressCodec().write(out, from, limits);
-        schema.addressCodec().write(out, to, limits);
-        out.writeVarInt(id);
-        schema.messageCodec(id).write(out, m, limits);
-        return out.toByteArray();
+        WireWriter out = scratch.get();
+        try {
+            out.writeByte(MAGIC_0);
+            out.writeByte(MAGIC_1);
+            out.writeByte(FORMAT_VERSION);
+            out.writeFixedLong(schema.fingerprint());
+            schema.addressCodec().write(out, from, limits);
+            schema.addressCodec().write(out, to, limits);
+            out.writeVarInt(id);
+            schema.messageCodec(id).write(out, m, limits);
+            return out.toByteArray();
+        } finally {
+            out.reset(SCRATCH_KEEP_BYTES); // empty for the next message, and a big buffer is not kept
+        }
+    }
+
+    /**
+     * Packs frames made by {@link #encode} into one batch frame, in order. The batch carries each frame without its
+     * header (the batch has one) but with its length; {@link #batchBytes} tells the batch's exact size beforehand.
+     *
+     * @throws IllegalArgumentException if there are no frames or more than {@link #MAX_BATCH_MESSAGES}, one is not a
+     *                                  frame of this codec, or the batch would exceed {@link #maxFrameBytes()}
+     */
+    public byte[] encodeBatch(List<byte[]> frames) {
+        int n = frames.size();
+        if (n < 1 || n > MAX_BATCH_MESSAGES) {
+            throw new IllegalArgumentException("a batch holds 1.." + MAX_BATCH_MESSAGES + " frames, not " + n);
+        }
+        long size = batchBytes(frames);
+        if (size > limits.maxFrameBytes()) {
+            throw new IllegalArgumentException("a batch of " + size + " bytes exceeds maxFrameBytes="
+                    + limits.maxFrameBytes());
+        }
+        byte[] out = new byte[(int) size];
+        int pos = writeHeader(out, BATCH_MAGIC_1, BATCH_FORMAT_VERSION);
+        pos = putVarInt(out, pos, n);
+        for (byte[] f : frames) {
+            if (f.length < HEADER_BYTES || f[0] != (byte) MAGIC_0 || f[1] != (byte) MAGIC_1) {
+                throw new IllegalArgumentException("not a frame of this codec");
+            }
+            int body = f.length - HEADER_BYTES;
+            pos = putVarInt(out, pos, body);
+            System.arraycopy(f, HEADER_BYTES, out, pos, body);
+            pos += body;
+        }
+        return out;
+    }
+
+    /** The size in bytes of the batch {@link #encodeBatch} would make of {@code frames}. */
+    public static long batchBytes(List<byte[]> frames) {
+        long size = HEADER_BYTES + varIntBytes(frames.size());
+        for (byte[] f : frames) {
+            size += batchEntryBytes(f.length);
+        }
+        return size;
+    }
+
+    /** What a frame of {@code frameBytes} adds to a batch. */
+    public static int batchEntryBytes(int frameBytes) {
+        int body = Math.max(0, frameBytes - HEADER_BYTES);
+        return varIntBytes(body) + body;
+    }
+
+    /** The size of the smallest batch: its header and the count of a few frames. */
+    public static int batchHeaderBytes(int frames) {
+        return HEADER_BYTES + varIntBytes(frames);
+    }
+
+    private static int varIntBytes(int v) {
+        int n = 1;
+        while ((v & ~0x7F) != 0) {
+            n++;
+            v >>>= 7;
+        }
+        return n;
+    }
+
+    private static int putVarInt(byte[] out, int pos, int v) {
+        while ((v & ~0x7F) != 0) {
+            out[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out[pos++] = (byte) v;
+        return pos;
+    }
+
+    private int writeHeader(byte[] out, int magic1, int version) {
+        out[0] = (byte) MAGIC_0;
+        out[1] = (byte) magic1;
+        out[2] = (byte) version;
+        long fp = schema.fingerprint();
+        for (int i = 0; i < 8; i++) {
+            out[3 + i] = (byte) (fp >>> (56 - 8 * i));
+        }
+        return HEADER_BYTES;
+    }
+
+    /** The type id of {@code m}'s record, or -1 if it is not a registered message type. */
+    int typeId(Message m) {
+        return schema.idOf(m.getClass());
     }
 
     /** Decodes a whole array; see {@link #decode(byte[], int, int)}. */
@@ -122,50 +230,109 @@ public final class MessageCodec {
     }
 
     /**
-     * Decodes {@code length} bytes at {@code offset}.
+     * Decodes {@code length} bytes at {@code offset}: one frame, not a batch.
      *
      * @throws FrameDecodeException for any input that is not a complete, valid frame of this schema
      */
     public Frame decode(byte[] data, int offset, int length) throws FrameDecodeException {
         Objects.checkFromIndexSize(offset, length, data.length);
-        if (length > limits.maxFrameBytes()) {
-            throw new FrameDecodeException(Cause.TOO_LARGE, "frame of " + length + " bytes exceeds maxFrameBytes="
-                    + limits.maxFrameBytes());
-        }
-        if (length < HEADER_BYTES) {
-            throw new FrameDecodeException(Cause.BAD_HEADER, "frame of " + length + " bytes is shorter than a header");
-        }
-        WireReader in = new WireReader(data, offset, length);
+        WireReader in = header(data, offset, length, false);
         try {
-            if (in.readByte() != MAGIC_0 || in.readByte() != MAGIC_1) {
-                throw new FrameDecodeException(Cause.BAD_HEADER, "not a Homeostat frame (bad magic)");
-            }
-            int version = in.readByte();
-            if (version != FORMAT_VERSION) {
-                throw new FrameDecodeException(Cause.BAD_HEADER, "unknown frame format version " + version
-                        + "; this build speaks " + FORMAT_VERSION);
-            }
-            long fp = in.readFixedLong();
-            if (fp != schema.fingerprint()) {
-                throw new FrameDecodeException(Cause.SCHEMA_MISMATCH, String.format(
-                        "frame has schema fingerprint %016x, this build %016x: the sender runs an incompatible build",
-                        fp, schema.fingerprint()));
-            }
-            Address from = (Address) schema.addressCodec().read(in, limits, 0);
-            Address to = (Address) schema.addressCodec().read(in, limits, 0);
-            int id = in.readVarInt();
-            if (id < 0 || id >= schema.messageTypes().size()) {
-                throw Schema.malformed("unknown type id " + Integer.toUnsignedString(id));
-            }
-            Message m = (Message) schema.messageCodec(id).read(in, limits, 0);
+            Frame f = body(in);
             if (in.remaining() != 0) {
                 throw Schema.malformed(in.remaining() + " trailing bytes after the message");
             }
-            return new Frame(from, to, m);
+            return f;
         } catch (FrameDecodeException e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
             throw new FrameDecodeException(Cause.MALFORMED, "malformed frame: " + e, e);
         }
+    }
+
+    /** Decodes a whole array; see {@link #decodeAny(byte[], int, int)}. */
+    public List<Frame> decodeAny(byte[] data) throws FrameDecodeException {
+        return decodeAny(data, 0, data.length);
+    }
+
+    /**
+     * Decodes {@code length} bytes at {@code offset}: a single frame or a batch (see {@link #encodeBatch}), all or
+     * nothing: a batch with any bad entry fails as a whole.
+     *
+     * @throws FrameDecodeException for any input that is not a complete, valid frame or batch of this schema
+     */
+    public List<Frame> decodeAny(byte[] data, int offset, int length) throws FrameDecodeException {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        if (length < 2 || data[offset + 1] != (byte) BATCH_MAGIC_1) {
+            return List.of(decode(data, offset, length));
+        }
+        WireReader in = header(data, offset, length, true);
+        try {
+            int n = in.readVarInt();
+            if (n < 1 || n > MAX_BATCH_MESSAGES) {
+                throw Schema.malformed("batch of " + Integer.toUnsignedString(n) + " frames; allowed 1.."
+                        + MAX_BATCH_MESSAGES);
+            }
+            List<Frame> frames = new ArrayList<>(Math.min(n, 64)); // the count is not trusted for allocation
+            for (int i = 0; i < n; i++) {
+                int entry = in.readLength(in.remaining(), "batch entry");
+                WireReader e = in.slice(entry);
+                Frame f = body(e);
+                if (e.remaining() != 0) {
+                    throw Schema.malformed(e.remaining() + " trailing bytes after message " + i + " of a batch");
+                }
+                frames.add(f);
+            }
+            if (in.remaining() != 0) {
+                throw Schema.malformed(in.remaining() + " trailing bytes after a batch of " + n + " frames");
+            }
+            return frames;
+        } catch (FrameDecodeException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new FrameDecodeException(Cause.MALFORMED, "malformed batch: " + e, e);
+        }
+    }
+
+    /** Checks the length and the header of a frame ({@code batch} false) or a batch; returns a reader past it. */
+    private WireReader header(byte[] data, int offset, int length, boolean batch) throws FrameDecodeException {
+        String what = batch ? "batch" : "frame";
+        if (length > limits.maxFrameBytes()) {
+            throw new FrameDecodeException(Cause.TOO_LARGE, what + " of " + length + " bytes exceeds maxFrameBytes="
+                    + limits.maxFrameBytes());
+        }
+        if (length < HEADER_BYTES) {
+            throw new FrameDecodeException(Cause.BAD_HEADER, what + " of " + length
+                    + " bytes is shorter than a header");
+        }
+        WireReader in = new WireReader(data, offset, length);
+        if (in.readByte() != MAGIC_0 || in.readByte() != (batch ? BATCH_MAGIC_1 : MAGIC_1)) {
+            throw new FrameDecodeException(Cause.BAD_HEADER, "not a Homeostat " + what + " (bad magic)");
+        }
+        int version = in.readByte();
+        int expected = batch ? BATCH_FORMAT_VERSION : FORMAT_VERSION;
+        if (version != expected) {
+            throw new FrameDecodeException(Cause.BAD_HEADER, "unknown " + what + " format version " + version
+                    + "; this build speaks " + expected);
+        }
+        long fp = in.readFixedLong();
+        if (fp != schema.fingerprint()) {
+            throw new FrameDecodeException(Cause.SCHEMA_MISMATCH, String.format(
+                    "%s has schema fingerprint %016x, this build %016x: the sender runs an incompatible build",
+                    what, fp, schema.fingerprint()));
+        }
+        return in;
+    }
+
+    /** Sender, destination, type id and message. */
+    private Frame body(WireReader in) throws FrameDecodeException {
+        Address from = (Address) schema.addressCodec().read(in, limits, 0);
+        Address to = (Address) schema.addressCodec().read(in, limits, 0);
+        int id = in.readVarInt();
+        if (id < 0 || id >= schema.messageTypes().size()) {
+            throw Schema.malformed("unknown type id " + Integer.toUnsignedString(id));
+        }
+        Message m = (Message) schema.messageCodec(id).read(in, limits, 0);
+        return new Frame(from, to, m);
     }
 }

@@ -47,8 +47,13 @@ final class Schema {
     /** The sealed message hierarchies the codec carries. A test checks no other {@link Message} record exists. */
     static final List<Class<?>> ROOTS = List.of(ReplicaMessage.class, RingMessage.class, TxnMessage.class);
 
-    /** Bumped whenever an encoder below changes its byte layout without a change in the records. */
-    static final String ENCODING_REVISION = "homeostat-wire-1";
+    /**
+     * Bumped whenever an encoder below changes its byte layout without a change in the records, or the envelope
+     * changes. 2: peers may send batch frames ({@link MessageCodec#encodeBatch}), which a revision-1 build would drop
+     * as undecodable; with the fingerprint changed, the two reject each other's frames as SCHEMA_MISMATCH instead of
+     * losing only the batched ones.
+     */
+    static final String ENCODING_REVISION = "homeostat-wire-2";
 
     /** Lazily built, after every static codec below is initialized. */
     private static final class Holder {
@@ -370,6 +375,10 @@ final class Schema {
 
     private static final ValueCodec STRING = new ValueCodec() {
         public void write(WireWriter out, Object v, Limits l) {
+            String str = (String) v;
+            if (str.length() <= l.maxStringBytes() && out.writeAsciiString(str)) {
+                return; // the common case (endpoint names): no CharsetEncoder, no copies; the bytes are UTF-8
+            }
             byte[] utf8;
             try {
                 ByteBuffer bb = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -389,6 +398,10 @@ final class Schema {
 
         public Object read(WireReader in, Limits l, int depth) throws FrameDecodeException {
             int n = in.readLength(l.maxStringBytes(), "string length");
+            String ascii = in.readAsciiString(n);
+            if (ascii != null) {
+                return ascii; // all bytes below 0x80: valid UTF-8, and the same string
+            }
             byte[] b = in.readBytes(n);
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

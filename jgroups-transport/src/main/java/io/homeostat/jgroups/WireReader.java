@@ -23,6 +23,16 @@ final class WireReader {
         return new FrameDecodeException(Cause.MALFORMED, "frame is truncated");
     }
 
+    /** A reader of the next {@code n} bytes, which this one skips. */
+    WireReader slice(int n) throws FrameDecodeException {
+        if (n < 0 || n > remaining()) {
+            throw truncated();
+        }
+        WireReader r = new WireReader(buf, pos, n);
+        pos += n;
+        return r;
+    }
+
     int readByte() throws FrameDecodeException {
         if (pos >= end) {
             throw truncated();
@@ -38,6 +48,24 @@ final class WireReader {
         System.arraycopy(buf, pos, out, 0, n);
         pos += n;
         return out;
+    }
+
+    /**
+     * The next {@code n} bytes as a string if all are below 0x80 (then they are valid UTF-8 and decode to the same
+     * string as Latin-1); otherwise null, and nothing is consumed.
+     */
+    String readAsciiString(int n) throws FrameDecodeException {
+        if (n < 0 || n > remaining()) {
+            throw truncated();
+        }
+        for (int i = pos; i < pos + n; i++) {
+            if (buf[i] < 0) {
+                return null;
+            }
+        }
+        String s = new String(buf, pos, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        pos += n;
+        return s;
     }
 
     long readVarLong() throws FrameDecodeException {

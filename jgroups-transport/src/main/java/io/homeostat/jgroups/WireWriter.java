@@ -25,6 +25,14 @@ final class WireWriter {
         }
     }
 
+    /** Empties the buffer for reuse; one that grew beyond {@code keepBytes} is replaced by a small one. */
+    void reset(int keepBytes) {
+        size = 0;
+        if (buf.length > keepBytes) {
+            buf = new byte[Math.min(keepBytes, maxBytes)];
+        }
+    }
+
     void writeByte(int b) {
         ensure(1);
         buf[size++] = (byte) b;
@@ -34,6 +42,25 @@ final class WireWriter {
         ensure(b.length);
         System.arraycopy(b, 0, buf, size, b.length);
         size += b.length;
+    }
+
+    /**
+     * Writes {@code s} as its length (varint) and its bytes if every character is below 0x80 (its UTF-8 form is then
+     * one byte per character) and returns true; otherwise writes nothing and returns false.
+     */
+    boolean writeAsciiString(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        writeVarInt(n);
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[size++] = (byte) s.charAt(i);
+        }
+        return true;
     }
 
     /** Unsigned LEB128. */

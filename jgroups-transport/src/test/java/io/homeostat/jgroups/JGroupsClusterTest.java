@@ -170,6 +170,14 @@ class JGroupsClusterTest {
         garbage.add(new byte[0]);
         garbage.add(Arrays.copyOf(valid, valid.length - 3));
         garbage.add(otherSchema);
+        byte[] batch = codec.encodeBatch(List.of(valid, valid, valid));
+        garbage.add(Arrays.copyOf(batch, batch.length - 2)); // truncated batch
+        byte[] batchVersion = batch.clone();
+        batchVersion[2] = 99; // unknown batch format version
+        garbage.add(batchVersion);
+        byte[] batchCount = batch.clone();
+        batchCount[MessageCodec.HEADER_BYTES] = 0x7F; // more frames than it holds
+        garbage.add(batchCount);
         long undecodableBefore = victim.counters().droppedUndecodable();
         long noInboxBefore = victim.counters().droppedNoInbox();
         for (byte[] g : garbage) {

@@ -97,6 +97,22 @@ class JGroupsConfigTest {
                 .hasMessageContaining("JGroupsOptions.routeGraceMillis");
     }
 
+    @Test
+    void batchBoundsHaveDefaultsAndAreValidatedByName() {
+        JGroupsOptions d = base().build();
+        assertThat(d.maxBatchMessages()).isEqualTo(64);
+        assertThat(d.maxBatchBytes()).isEqualTo(64 * 1024);
+        assertThat(base().maxBatchMessages(1).build().toBuilder().build().maxBatchMessages()).isEqualTo(1);
+        assertThatThrownBy(() -> base().maxBatchMessages(0).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxBatchMessages");
+        assertThatThrownBy(() -> base().maxBatchMessages(MessageCodec.MAX_BATCH_MESSAGES + 1).build())
+                .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("JGroupsOptions.maxBatchMessages");
+        assertThatThrownBy(() -> base().maxBatchBytes(100).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.maxBatchBytes");
+        assertThatThrownBy(() -> base().maxBatchBytes(d.maxFrameBytes() + 1).build())
+                .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("maxFrameBytes");
+    }
+
     /** JGroups' default sends to all members from one thread: a connect to a crashed member would delay the others. */
     @Test
     void tcpStacksSendFromOneJGroupsThreadPerMemberUnlessTheXmlSaysOtherwise() throws Exception {

@@ -137,6 +137,71 @@ class MessageCodecPropertiesTest {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------------- batches
+
+    @Provide
+    Arbitrary<List<Message>> messageLists() {
+        return MessageArbitraries.anyMessage().list().ofMinSize(1).ofMaxSize(12);
+    }
+
+    private static byte[] batchOf(List<Message> ms) {
+        List<byte[]> frames = new java.util.ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            frames.add(CODEC.encode(new Address("from", i), new Address("to", i % 3), ms.get(i)));
+        }
+        return CODEC.encodeBatch(frames);
+    }
+
+    @Property(tries = 1_000)
+    void everyGeneratedBatchRoundTripsInOrder(@ForAll("messageLists") List<Message> ms) throws Exception {
+        List<MessageCodec.Frame> decoded = CODEC.decodeAny(batchOf(ms));
+        assertThat(decoded).hasSize(ms.size());
+        for (int i = 0; i < ms.size(); i++) {
+            assertThat(decoded.get(i).message()).isEqualTo(ms.get(i));
+            assertThat(decoded.get(i).from()).isEqualTo(new Address("from", i));
+            assertThat(decoded.get(i).to()).isEqualTo(new Address("to", i % 3));
+        }
+    }
+
+    @Property(tries = 2_000)
+    void randomBytesFailOnlyAsFrameDecodeExceptionInDecodeAny(@ForAll @Size(max = 600) byte[] bytes) {
+        decodeAnyExpectingOnlyFrameDecodeException(bytes);
+    }
+
+    /** A valid batch header followed by random bytes reaches the count and entry decoders. */
+    @Property(tries = 3_000)
+    void validBatchHeaderWithRandomBodyFailsOnlyAsFrameDecodeException(@ForAll @Size(max = 400) byte[] body) {
+        byte[] valid = batchOf(List.of(new io.homeostat.ring.RingMessage.Ping(null),
+                new io.homeostat.ring.RingMessage.Ping(null)));
+        byte[] batch = Arrays.copyOf(valid, MessageCodec.HEADER_BYTES + body.length);
+        System.arraycopy(body, 0, batch, MessageCodec.HEADER_BYTES, body.length);
+        decodeAnyExpectingOnlyFrameDecodeException(batch);
+    }
+
+    @Property(tries = 4_000)
+    void mutatedAndTruncatedBatchesFailOnlyAsFrameDecodeException(@ForAll("messageLists") List<Message> ms,
+            @ForAll("mutations") List<Mutation> mutations) {
+        byte[] batch = batchOf(ms);
+        for (Mutation mu : mutations) {
+            batch = mutate(batch, mu);
+        }
+        decodeAnyExpectingOnlyFrameDecodeException(batch);
+    }
+
+    private static void decodeAnyExpectingOnlyFrameDecodeException(byte[] bytes) {
+        long start = System.nanoTime();
+        try {
+            List<MessageCodec.Frame> fs = CODEC.decodeAny(bytes);
+            assertThat(fs).isNotEmpty().doesNotContainNull();
+        } catch (FrameDecodeException expected) {
+            assertThat(expected.reason()).isNotNull();
+        } catch (Throwable t) {
+            fail("decodeAny let " + t + " escape", t);
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(millis).as("decode time of %d bytes", bytes.length).isLessThan(MAX_DECODE_MILLIS);
+    }
+
     private static void decodeExpectingOnlyFrameDecodeException(byte[] frame) {
         long start = System.nanoTime();
         try {

@@ -14,6 +14,7 @@ import io.homeostat.store.Bytes;
 import io.homeostat.store.Tag;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,5 +211,111 @@ class MessageCodecTest {
         assertThatThrownBy(() -> codec.encode(A, B, new RingMessage.StabilizeReply(null, null,
                 java.util.Collections.nCopies(70_000, new NodeRef(RingId.ZERO, A)))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxListLength");
+    }
+
+    /** Strings of ASCII take a fast path; the bytes must be the same UTF-8 as the general path writes. */
+    @Test
+    void asciiAndOtherStringsAreWrittenAsUtf8() throws Exception {
+        String name = "node-7.example:1";
+        byte[] frame = codec.encode(new Address(name, 0), B, new RingMessage.Ping(null));
+        int h = MessageCodec.HEADER_BYTES; // then the sender: presence 1, length, bytes
+        assertThat(frame[h + 1]).isEqualTo((byte) name.length());
+        assertThat(java.util.Arrays.copyOfRange(frame, h + 2, h + 2 + name.length()))
+                .isEqualTo(name.getBytes(StandardCharsets.UTF_8));
+        Address other = new Address("nœud-漢", 1);
+        byte[] utf8 = "nœud-漢".getBytes(StandardCharsets.UTF_8);
+        byte[] f2 = codec.encode(other, B, new RingMessage.Ping(null));
+        assertThat(f2[h + 1]).isEqualTo((byte) utf8.length);
+        assertThat(java.util.Arrays.copyOfRange(f2, h + 2, h + 2 + utf8.length)).isEqualTo(utf8);
+        assertThat(codec.decode(f2).from()).isEqualTo(other);
+        assertThat(codec.decode(frame).from()).isEqualTo(new Address(name, 0));
+        // a byte >= 0x80 that is not UTF-8 is still rejected
+        byte[] bad = frame.clone();
+        bad[h + 2] = (byte) 0xC3;
+        assertThat(causeOf(codec, bad)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- batches
+
+    private static FrameDecodeException.Cause batchCauseOf(MessageCodec c, byte[] batch) {
+        try {
+            c.decodeAny(batch);
+            throw new AssertionError("decoded");
+        } catch (FrameDecodeException e) {
+            return e.reason();
+        }
+    }
+
+    private List<byte[]> threeFrames() {
+        return List.of(codec.encode(A, B, new RingMessage.Ping(null)),
+                codec.encode(B, A, new ReplicaMessage.ReadReply(1, 2, 3, Tag.ZERO, Bytes.of(new byte[300]), false)),
+                codec.encode(A, new Address("c", 9), new RingMessage.Ping(new NodeRef(new RingId(4, 5), B))));
+    }
+
+    @Test
+    void aBatchCarriesItsFramesInOrderAndIsSmallerThanThem() throws Exception {
+        List<byte[]> frames = threeFrames();
+        byte[] batch = codec.encodeBatch(frames);
+        assertThat((long) batch.length).isEqualTo(MessageCodec.batchBytes(frames));
+        int separate = frames.stream().mapToInt(f -> f.length).sum();
+        assertThat(batch.length).as("one header instead of three, plus lengths").isLessThan(separate);
+        List<MessageCodec.Frame> decoded = codec.decodeAny(batch);
+        assertThat(decoded).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(decoded.get(i)).isEqualTo(codec.decode(frames.get(i)));
+        }
+        // decodeAny takes a lone frame too; decode takes no batch
+        assertThat(codec.decodeAny(frames.get(1))).containsExactly(codec.decode(frames.get(1)));
+        assertThat(causeOf(codec, batch)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+    }
+
+    @Test
+    void batchDamageIsClassifiedAndNeverPartlyDelivered() {
+        byte[] batch = codec.encodeBatch(threeFrames());
+        byte[] badVersion = batch.clone();
+        badVersion[2] = 2;
+        byte[] otherSchema = batch.clone();
+        otherSchema[7] ^= 1;
+        byte[] zeroCount = batch.clone();
+        zeroCount[MessageCodec.HEADER_BYTES] = 0;
+        byte[] moreThanThere = batch.clone();
+        moreThanThere[MessageCodec.HEADER_BYTES] = 4;
+        byte[] fewerThanThere = batch.clone();
+        fewerThanThere[MessageCodec.HEADER_BYTES] = 2;
+        byte[] hugeCount = java.util.Arrays.copyOf(batch, MessageCodec.HEADER_BYTES + 5);
+        for (int i = MessageCodec.HEADER_BYTES; i < MessageCodec.HEADER_BYTES + 4; i++) {
+            hugeCount[i] = (byte) 0xFF;
+        }
+        hugeCount[MessageCodec.HEADER_BYTES + 4] = 0x07;
+        assertThat(batchCauseOf(codec, badVersion)).isEqualTo(FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(batchCauseOf(codec, otherSchema)).isEqualTo(FrameDecodeException.Cause.SCHEMA_MISMATCH);
+        assertThat(batchCauseOf(codec, zeroCount)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, moreThanThere)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, fewerThanThere)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, hugeCount)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, java.util.Arrays.copyOf(batch, batch.length - 1)))
+                .isEqualTo(FrameDecodeException.Cause.MALFORMED);
+        assertThat(batchCauseOf(codec, java.util.Arrays.copyOf(batch, 5))).isEqualTo(
+                FrameDecodeException.Cause.BAD_HEADER);
+        assertThat(batchCauseOf(new MessageCodec(1_024), codec.encodeBatch(java.util.Collections.nCopies(40,
+                codec.encode(A, B, new RingMessage.Ping(new NodeRef(new RingId(1, 2), B)))))))
+                .isEqualTo(FrameDecodeException.Cause.TOO_LARGE);
+        // the last entry damaged: the two good ones before it are not delivered either
+        byte[] lastDamaged = batch.clone();
+        lastDamaged[lastDamaged.length - 1] = (byte) 0xFF;
+        lastDamaged[lastDamaged.length - 2] = (byte) 0xFF;
+        assertThat(batchCauseOf(codec, lastDamaged)).isEqualTo(FrameDecodeException.Cause.MALFORMED);
+    }
+
+    @Test
+    void batchesAreBoundedWhenEncoding() {
+        byte[] f = codec.encode(A, B, new RingMessage.Ping(null));
+        assertThatThrownBy(() -> codec.encodeBatch(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> codec.encodeBatch(java.util.Collections.nCopies(MessageCodec.MAX_BATCH_MESSAGES + 1,
+                f))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1..1024");
+        assertThatThrownBy(() -> new MessageCodec(1_024).encodeBatch(java.util.Collections.nCopies(200, f)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxFrameBytes=1024");
+        assertThatThrownBy(() -> codec.encodeBatch(List.of(f, new byte[20])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a frame");
     }
 }

@@ -35,8 +35,11 @@ import java.util.regex.Pattern;
  * <pre>
  * ClusterBenchmark [--processes 4] [--threads 4,40] [--bank-threads 40] [--seconds 20] [--warmup 5]
  *                  [--systems homeostat,infinispan,hazelcast] [--base-port 17800] [--heap 1g] [--logs DIR]
- *                  [--ring even|random]
+ *                  [--ring even|random] [--jfr DIR]
  * </pre>
+ *
+ * {@code --jfr DIR} records a JDK Flight Recording (settings {@code profile}) of process 0 of every system into
+ * {@code DIR/<system>-0.jfr}, for profiling; the recording costs that process a little CPU.
  *
  * Workloads: {@code increment} (each thread its own counter; one transaction reads it and writes +1),
  * {@code read} (strongly consistent get of one of 1,000 existing keys), {@code bank} (100 accounts; a transaction
@@ -60,6 +63,7 @@ public final class ClusterBenchmark {
     private String heap = "1g";
     private String ring = "even";
     private Path logs = Path.of("benchmarks", "target", "bench-cluster");
+    private Path jfr;
 
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -69,7 +73,19 @@ public final class ClusterBenchmark {
 
     /** One measured workload of one system, summed over the processes. */
     record Row(String system, String workload, int threads, double txPerSec, double p50Ms, double p99Ms,
-            double abortRate, long commits, long aborts, long errors, long unknown, double msgsPerTx, long auditBad) {
+            double abortRate, long commits, long aborts, long errors, long unknown, double msgsPerTx, long auditBad,
+            Map<String, Long> counters, long cpuNanos) {
+
+        /** CPU time of the member processes (all their threads, clients included) per commit, or NaN. */
+        double cpuMicrosPerTx() {
+            return cpuNanos < 0 || commits == 0 ? Double.NaN : cpuNanos / 1_000.0 / commits;
+        }
+
+        /** A transport counter (summed over the processes) per commit, or NaN if not counted. */
+        double perTx(String counter) {
+            Long n = counters.get(counter);
+            return n == null || commits == 0 ? Double.NaN : n / (double) commits;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -126,6 +142,9 @@ public final class ClusterBenchmark {
                     break;
                 case "--logs":
                     logs = Path.of(v);
+                    break;
+                case "--jfr":
+                    jfr = Path.of(v);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + a);
@@ -187,11 +206,16 @@ public final class ClusterBenchmark {
         Worker(String system, int index, int port) throws IOException {
             this.index = index;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of(java, "-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC",
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC",
                     "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-Dbench.homeostat.ring=" + ring,
-                    "-cp", System.getProperty("java.class.path"), ClusterWorker.class.getName(), system,
-                    Integer.toString(index), Integer.toString(processes), Integer.toString(port));
+                    "-Dbench.homeostat.ring=" + ring));
+            if (jfr != null && index == 0) {
+                Files.createDirectories(jfr);
+                cmd.add("-XX:StartFlightRecording=settings=profile,filename="
+                        + jfr.resolve(system + "-0.jfr").toAbsolutePath());
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterWorker.class.getName(), system,
+                    Integer.toString(index), Integer.toString(processes), Integer.toString(port)));
             File log = logs.resolve(system + "-" + index + ".log").toFile();
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.to(log)).start();
             live.add(process);
@@ -378,6 +402,8 @@ public final class ClusterBenchmark {
         long auditBad = 0;
         boolean counted = true;
         String firstError = "";
+        Map<String, Long> counters = new java.util.TreeMap<>();
+        long cpuNanos = 0;
         for (Worker w : used) {
             Map<String, String> r = parse(w.expect("RESULT", warmup + seconds + 180L));
             hist.add(Histogram.decode(r.get("hist")));
@@ -389,6 +415,13 @@ public final class ClusterBenchmark {
             counted &= s >= 0;
             sent += s;
             auditBad += Long.parseLong(r.get("auditBad"));
+            long cpu = Long.parseLong(r.getOrDefault("cpuNanos", "-1"));
+            cpuNanos = cpuNanos < 0 || cpu < 0 ? -1 : cpuNanos + cpu;
+            String cs = r.getOrDefault("counters", "");
+            for (String kv : cs.isEmpty() ? new String[0] : cs.split(";")) {
+                int eq = kv.lastIndexOf('=');
+                counters.merge(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)), Long::sum);
+            }
             if (firstError.isEmpty()) {
                 firstError = r.get("firstError");
             }
@@ -396,17 +429,46 @@ public final class ClusterBenchmark {
         double attempts = commits + aborts;
         Row row = new Row(name, workload, totalThreads, commits / (double) seconds, hist.quantile(0.5) / 1000.0,
                 hist.quantile(0.99) / 1000.0, attempts == 0 ? 0 : aborts / attempts, commits, aborts, errors,
-                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad);
+                unknown, counted && commits > 0 ? sent / (double) commits : Double.NaN, auditBad, counters, cpuNanos);
         rows.add(row);
         System.out.printf(Locale.ROOT, "%s %-9s %3d threads: %,9.0f tx/s  p50 %7.2f ms  p99 %8.2f ms  aborts %5.1f %%"
-                + "  errors %d%s%s%s%n", name, workload, totalThreads, row.txPerSec(), row.p50Ms(), row.p99Ms(),
-                100 * row.abortRate(), errors, Double.isNaN(row.msgsPerTx()) ? ""
+                + "  errors %d  CPU %.0f us/tx%s%s%s%n", name, workload, totalThreads, row.txPerSec(), row.p50Ms(),
+                row.p99Ms(), 100 * row.abortRate(), errors, row.cpuMicrosPerTx(), Double.isNaN(row.msgsPerTx()) ? ""
                         : String.format(Locale.ROOT, "  msgs/tx %.1f", row.msgsPerTx()),
                 auditBad > 0 ? "  COUNTER AUDIT FAILED on " + auditBad + " counters" : "",
                 firstError.isEmpty() ? "" : "  first error: " + firstError);
+        if (!counters.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%s %-9s %3d threads: per tx: frames %.1f (+ %.1f local), JGroups messages "
+                    + "%.1f (%.1f batches)%n", name, workload, totalThreads, row.perTx("frames"), row.perTx("local"),
+                    row.perTx("jgroups"), row.perTx("batches"));
+            System.out.println("    frames/tx by type (remote + local): " + byType(row));
+        }
         if (auditBad > 0) {
             auditFailed = true;
         }
+    }
+
+    /** "Type r + l" per commit for every type sent, biggest first. */
+    private static String byType(Row row) {
+        Map<String, double[]> types = new java.util.TreeMap<>();
+        row.counters().forEach((k, v) -> {
+            int colon = k.indexOf(':');
+            if (colon > 0) {
+                double[] rl = types.computeIfAbsent(k.substring(colon + 1), t -> new double[2]);
+                rl[k.startsWith("remote:") ? 0 : 1] += v / (double) Math.max(1, row.commits());
+            }
+        });
+        List<Map.Entry<String, double[]>> sorted = new ArrayList<>(types.entrySet());
+        sorted.sort((a, b) -> Double.compare(b.getValue()[0] + b.getValue()[1], a.getValue()[0] + a.getValue()[1]));
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, double[]> e : sorted) {
+            if (e.getValue()[0] + e.getValue()[1] < 0.05) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f + %.1f", e.getKey(),
+                    e.getValue()[0], e.getValue()[1]));
+        }
+        return out.toString();
     }
 
     // --- report -------------------------------------------------------------------------------------------------
@@ -414,12 +476,28 @@ public final class ClusterBenchmark {
     private void printReport(long wallSeconds) {
         System.out.printf(Locale.ROOT, "%n== results (%d s measured per workload, %d s wall in all; load average at "
                 + "end %s)%n%n", seconds, wallSeconds, loadavg());
-        System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx "
+                + "| frames/tx | JGroups msgs/tx | CPU µs/tx |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.3f | %.2f | %.1f %% | %d | %s | %s | %s "
+                    + "| %s |%n",
                     r.system(), r.workload(), r.threads(), r.txPerSec(), r.p50Ms(), r.p99Ms(), 100 * r.abortRate(),
-                    r.errors(), Double.isNaN(r.msgsPerTx()) ? "" : String.format(Locale.ROOT, "%.1f", r.msgsPerTx()));
+                    r.errors(), oneDecimal(r.msgsPerTx()), oneDecimal(r.perTx("frames")),
+                    oneDecimal(r.perTx("jgroups")), Double.isNaN(r.cpuMicrosPerTx()) ? ""
+                            : String.format(Locale.ROOT, "%,.0f", r.cpuMicrosPerTx()));
+        }
+        System.out.println();
+        System.out.println("msgs/tx: protocol messages sent (to other processes and to the own one); frames/tx: those "
+                + "encoded and handed to JGroups; JGroups msgs/tx: JGroups messages (a batch carries several frames); "
+                + "CPU µs/tx: CPU "
+                + "time of all member processes in the window (clients included) per commit");
+        for (Row r : rows) {
+            if (!r.counters().isEmpty()) {
+                System.out.println("- " + r.system() + " " + r.workload() + " " + r.threads()
+                        + " threads, frames/tx by "
+                        + "type (remote + local): " + byType(r));
+            }
         }
         List<String> others = new ArrayList<>();
         for (String s : systems) {
@@ -448,7 +526,7 @@ public final class ClusterBenchmark {
                         line.append(" n/a | n/a |");
                     } else {
                         line.append(String.format(Locale.ROOT, " %.2f | %s |", h.txPerSec() / r.txPerSec(),
-                                r.p50Ms() < 0.001 ? "n/a (other p50 < 1 µs)"
+                                r.p50Ms() <= 0.001 ? "n/a (other p50 <= 1 µs)"
                                         : String.format(Locale.ROOT, "%.2f", h.p50Ms() / r.p50Ms())));
                     }
                 }
@@ -459,6 +537,10 @@ public final class ClusterBenchmark {
         for (String n : notes) {
             System.out.println("- " + n);
         }
+    }
+
+    private static String oneDecimal(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private Row find(String system, String workload, int threads) {
@@ -473,6 +555,20 @@ public final class ClusterBenchmark {
     // --- processes and load -------------------------------------------------------------------------------------
 
     private void killAll() {
+        if (jfr != null) {
+            // a graceful exit first, so that the JVM writes its flight recording
+            for (Process p : live) {
+                p.destroy();
+            }
+            for (Process p : live) {
+                try {
+                    p.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         for (Process p : live) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +92,14 @@ public final class ClusterWorker {
         closer.setDaemon(true);
         closer.start();
         closer.join(10_000);
+        if (jdk.jfr.FlightRecorder.isInitialized()) {
+            // halt skips the JVM's own dump at exit: stopping a recording writes it to its file
+            for (jdk.jfr.Recording r : jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings()) {
+                if (r.getState() == jdk.jfr.RecordingState.RUNNING) {
+                    r.stop();
+                }
+            }
+        }
         Runtime.getRuntime().halt(rc);
     }
 
@@ -193,8 +202,12 @@ public final class ClusterWorker {
         workers.forEach(Thread::start);
         sleepUntil(measureFrom);
         long sentBefore = system.messagesSent();
+        Map<String, Long> countersBefore = system.transportCounters();
+        long cpuBefore = processCpuNanos();
         sleepUntil(measureTo);
+        long cpuAfter = processCpuNanos();
         long sentAfter = system.messagesSent();
+        Map<String, Long> countersAfter = system.transportCounters();
         for (Thread th : workers) {
             th.join();
         }
@@ -220,11 +233,30 @@ public final class ClusterWorker {
             }
         }
         long sent = sentBefore < 0 ? -1 : sentAfter - sentBefore;
+        StringBuilder counters = new StringBuilder();
+        for (Map.Entry<String, Long> e : countersAfter.entrySet()) {
+            long d = e.getValue() - countersBefore.getOrDefault(e.getKey(), 0L);
+            if (d != 0) {
+                counters.append(counters.length() == 0 ? "" : ";").append(e.getKey()).append('=').append(d);
+            }
+        }
         String err = firstError.get();
         return String.format(Locale.ROOT, "{\"proc\":%d,\"workload\":\"%s\",\"threads\":%d,\"measureMs\":%d,"
                 + "\"commits\":%d,\"aborts\":%d,\"errors\":%d,\"unknown\":%d,\"sent\":%d,\"auditBad\":%d,"
-                + "\"firstError\":\"%s\",\"hist\":\"%s\"}", index, workload, threads, measureMs, commits, aborts,
-                errors, unknown, sent, auditBad, err == null ? "" : err, all.encode());
+                + "\"cpuNanos\":%d,\"firstError\":\"%s\",\"counters\":\"%s\",\"hist\":\"%s\"}", index,
+                workload, threads, measureMs, commits, aborts, errors, unknown, sent, auditBad,
+                cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore, err == null ? "" : err, counters,
+                all.encode());
+    }
+
+    /** CPU time this process has used (all threads, user and system), or -1 if the JVM cannot tell. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static void sleepUntil(long nanos) throws InterruptedException {

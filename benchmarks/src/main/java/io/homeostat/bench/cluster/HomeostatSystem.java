@@ -155,6 +155,26 @@ final class HomeostatSystem implements KvSystem {
         return transport.counters().sent();
     }
 
+    /**
+     * {@code jgroups} (JGroups messages sent), {@code frames} (encoded frames sent, alone or batched), {@code batches},
+     * {@code local} (messages to this process, no codec), and per message type {@code remote:Type} and
+     * {@code local:Type}.
+     */
+    @Override
+    public java.util.Map<String, Long> transportCounters() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        JGroupsTransport.Counters c = transport.counters();
+        m.put("jgroups", c.jgroupsSent());
+        m.put("frames", c.framesSent());
+        m.put("batches", c.batchesSent());
+        m.put("local", c.local());
+        transport.sentByType().forEach((type, n) -> {
+            m.put("remote:" + type, n.remote());
+            m.put("local:" + type, n.local());
+        });
+        return m;
+    }
+
     @Override
     public boolean outcomeUnknown(Exception e) {
         return e instanceof OperationTimeoutException;

@@ -33,6 +33,11 @@ interface KvSystem extends AutoCloseable {
     /** Messages (frames) this member has sent so far, or -1 if not counted. */
     long messagesSent();
 
+    /** Transport counters by name, cumulative since start (Homeostat: see HomeostatSystem); empty if not counted. */
+    default java.util.Map<String, Long> transportCounters() {
+        return java.util.Map.of();
+    }
+
     /** Whether {@code e}, thrown by an operation, leaves its outcome unknown (it may have committed). */
     boolean outcomeUnknown(Exception e);
 

@@ -234,14 +234,13 @@ public final class ThreadedNode implements Environment, AutoCloseable {
         if (e instanceof Delivery d) {
             queuedInboxMessages.decrementAndGet();
             handledMessages.increment();
-            runHandler("onMessage(" + d.message().getClass().getSimpleName() + ")",
-                    () -> protocol.onMessage(this, d.from(), d.message()));
+            runHandler(e, () -> protocol.onMessage(this, d.from(), d.message()));
         } else if (e instanceof TimerFired t) {
             firedTimers.increment();
-            runHandler("onTimer(" + t.tag() + ")", () -> protocol.onTimer(this, t.tag()));
+            runHandler(e, () -> protocol.onTimer(this, t.tag()));
         } else if (e instanceof Task t) {
             if (t.future() == null) {
-                runHandler(t.what(), t.body());
+                runHandler(e, t.body());
             } else {
                 try {
                     t.body().run();
@@ -253,7 +252,19 @@ public final class ThreadedNode implements Environment, AutoCloseable {
         }
     }
 
-    private void runHandler(String what, Runnable body) {
+    /** What a handler was doing, for a failure's log line; built only then (it costs a string per event). */
+    private static String describe(Event e) {
+        if (e instanceof Delivery d) {
+            return "onMessage(" + d.message().getClass().getSimpleName() + ")";
+        } else if (e instanceof TimerFired t) {
+            return "onTimer(" + t.tag() + ")";
+        } else if (e instanceof Task t) {
+            return t.what();
+        }
+        return String.valueOf(e);
+    }
+
+    private void runHandler(Event e, Runnable body) {
         try {
             body.run();
         } catch (RuntimeException | Error ex) {
@@ -261,8 +272,8 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             handlerFailures.increment();
             long n = handlerFailures.sum();
             if (n <= LOGGED_FAILURES_IN_FULL || n % LOG_EVERY_NTH_FAILURE == 0) {
-                LOG.log(Level.WARNING, () -> address + ": " + what + " threw (failure #" + n + "); the loop goes on",
-                        ex);
+                LOG.log(Level.WARNING, () -> address + ": " + describe(e) + " threw (failure #" + n
+                        + "); the loop goes on", ex);
             }
         }
     }
