@@ -125,7 +125,7 @@ final class RegionStore {
             if (decoded == null) {
                 return decodeValue(raw);
             }
-            int slot = Arrays.hashCode(k) & (decoded.length - 1);
+            int slot = slot(k);
             Decoded d = decoded[slot];
             if (d != null && Arrays.equals(d.raw, raw) && Arrays.equals(d.storeKey, k)) {
                 return d.value;
@@ -142,6 +142,15 @@ final class RegionStore {
             LOG.log(Level.FINE, ex, () -> "Homeostat L2 region " + name + ": read failed, treated as a miss");
             return null;
         }
+    }
+
+    /** FNV-1a over the key, then MurmurHash3's finalizer: keys that differ in one byte land in unrelated slots. */
+    private int slot(byte[] k) {
+        int h = 0x811c9dc5;
+        for (byte b : k) {
+            h = (h ^ (b & 0xFF)) * 0x01000193;
+        }
+        return KeyCodec.scramble(h) & (decoded.length - 1);
     }
 
     private Object decodeValue(byte[] raw) {
