@@ -181,6 +181,13 @@ final class RegionStore {
         }
         byte[] k = storeKey(key);
         try {
+            // A look first, with near reads (local when leased, as a preceding miss usually left them): a load that
+            // cannot be stored now (a lock or a current value there, or an eviction after the load started) is not
+            // attempted. Skipping a load is always safe; the transaction below decides for the loads that may win.
+            Gen seen = Gen.parse(store.getNear(genKey));
+            if (txTs <= seen.evictTs || !loadMayReplace(Entry.parse(store.getNear(k).orElse(null)), seen, txTs)) {
+                return false;
+            }
             return store.transaction(tx -> {
                 Gen g = gen(tx);
                 if (txTs <= g.evictTs) {
