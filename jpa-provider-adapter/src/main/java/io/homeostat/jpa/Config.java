@@ -20,7 +20,8 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         String transport, String transportStack, int port, int portRange, List<String> initialMembers,
         String bindAddress, String credential, String credentialPassword, long operationTimeoutMillis,
         long startupTimeoutMillis, long leaveTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
-        int maxAttempts, List<String> serializationAllow, long leaseMillis) {
+        int maxAttempts, List<String> serializationAllow, long leaseMillis, int decodedEntries,
+        int asyncReleaseMaxInFlight) {
 
     /** Every valid property and its default ("" where there is none). */
     static final Map<String, String> DEFAULTS;
@@ -42,11 +43,13 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
         d.put(NEAR_CACHE_LEASE_MILLIS, "4000");
+        d.put(NEAR_CACHE_DECODED_ENTRIES, "16384");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
         d.put(LEAVE_TIMEOUT_MILLIS, "30000");
         d.put(STOP_TIMEOUT_MILLIS, "5000");
         d.put(MAX_ENTRY_BYTES, "1048576");
         d.put(MAX_ATTEMPTS, "64");
+        d.put(ASYNC_RELEASE_MAX_IN_FLIGHT, "256");
         d.put(SERIALIZATION_ALLOW, "");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
@@ -164,7 +167,8 @@ record Config(String clusterName, String nodeName, String founder, int replicati
                 v.get(TRANSPORT_CREDENTIAL_PASSWORD), longIn(v, OPERATION_TIMEOUT_MILLIS, 1, 600_000),
                 longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
-                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), lease);
+                intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), lease,
+                intIn(v, NEAR_CACHE_DECODED_ENTRIES, 0, 1 << 20), intIn(v, ASYNC_RELEASE_MAX_IN_FLIGHT, 0, 65_536));
     }
 
     /** The values of {@link #NODE_SETTINGS}, to compare factories sharing a node. */

@@ -19,7 +19,23 @@ abstract class Entry {
     private static final byte LOCK = 2;
     private static final byte TOMBSTONE = 3;
 
+    /** Where a value's payload starts in its raw entry. */
+    static final int VALUE_PAYLOAD_OFFSET = 9;
+
     abstract byte[] toBytes();
+
+    /** Whether {@code raw} (not null) holds a {@link Value}; throws for a malformed entry, as {@link #parse} does. */
+    static boolean isValue(byte[] raw) {
+        if (raw.length < 9) {
+            throw new Codec.RejectedPayloadException("malformed cache entry of " + raw.length + " bytes");
+        }
+        return raw[0] == VALUE;
+    }
+
+    /** The generation of the value in {@code raw}, which {@link #isValue} accepted. */
+    static long valueGen(byte[] raw) {
+        return Bytes.getLong(raw, 1);
+    }
 
     /** The entry in {@code raw}, or null for absent. */
     static Entry parse(byte[] raw) {

@@ -34,6 +34,7 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
     private transient NodeRegistry.Handle node;
     private transient Codec codec;
     private transient KeyCodec keyCodec;
+    private transient Releaser releaser;
     private transient ClusterClock clock;
 
     /**
@@ -65,10 +66,17 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
         keyCodec = new KeyCodec(codec);
         node = NodeRegistry.acquire(config);
         clock = new ClusterClock(node.client());
+        releaser = config.asyncReleaseMaxInFlight() == 0 ? null
+                : new Releaser(config.nodeName(), config.asyncReleaseMaxInFlight(), config.operationTimeoutMillis());
     }
 
     @Override
     protected void releaseFromUse() {
+        Releaser r = releaser;
+        releaser = null;
+        if (r != null) {
+            r.close(); // before the node leaves, so that queued lock releases still reach the cluster
+        }
         NodeRegistry.Handle n = node;
         node = null;
         if (n != null) {
@@ -127,7 +135,17 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
     }
 
     RegionStore regionStore(String regionName) {
-        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes());
+        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes(), config.decodedEntries(),
+                releaser);
+    }
+
+    /**
+     * Waits until no READ_WRITE after-commit step of this factory is queued or running (tests: to look at the cache
+     * right after a commit). Returns whether none is.
+     */
+    boolean awaitReleases(long timeoutMillis) throws InterruptedException {
+        Releaser r = releaser;
+        return r == null || r.awaitIdle(timeoutMillis);
     }
 
     KeyCodec keyCodec() {

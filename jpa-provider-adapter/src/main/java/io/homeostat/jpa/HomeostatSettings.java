@@ -88,6 +88,15 @@ public final class HomeostatSettings {
      */
     public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
 
+    /**
+     * Slots per domain-data region for decoded near hits, 0..1048576 (rounded up to a power of two; 0 turns it off).
+     * A read whose entry is byte for byte the one a slot decoded last returns that slot's object instead of decoding
+     * again; a slot holds one entry (the newest read that hashed to it), so memory is bounded by slots times entry
+     * size per region that is read. Only Hibernate's entity and collection cache entries are kept, which Hibernate
+     * never changes (it assembles new objects from them). Default 16384.
+     */
+    public static final String NEAR_CACHE_DECODED_ENTRIES = "homeostat.near-cache.decoded-entries";
+
     /** How long startup waits for the node to serve reads and writes, in ms. Default 60000. */
     public static final String STARTUP_TIMEOUT_MILLIS = "homeostat.timeout.startup-millis";
 
@@ -102,6 +111,14 @@ public final class HomeostatSettings {
 
     /** Largest cache entry stored, in bytes; larger entries are not cached. Default 1048576. */
     public static final String MAX_ENTRY_BYTES = "homeostat.store.max-entry-bytes";
+
+    /**
+     * READ_WRITE after-commit steps (publish the new value or release the lock) queued or running off the committing
+     * thread, per factory, 0..65536; past it the committing thread runs its step itself. 0: every step runs before the
+     * commit returns. Either way no node reads the old state once the commit returned (the entry stays locked, a miss
+     * everywhere, until the step ran). Default 256.
+     */
+    public static final String ASYNC_RELEASE_MAX_IN_FLIGHT = "homeostat.store.async-release-max-in-flight";
 
     /** Attempts of one conditional cache write that keeps conflicting, 1..1000. Default 64. */
     public static final String MAX_ATTEMPTS = "homeostat.store.max-attempts";

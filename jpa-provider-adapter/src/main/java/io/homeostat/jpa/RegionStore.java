@@ -5,11 +5,14 @@ import io.homeostat.HomeostatException;
 import io.homeostat.Transaction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.hibernate.cache.CacheException;
 import org.hibernate.cache.spi.access.SoftLock;
+import org.hibernate.cache.spi.entry.CollectionCacheEntry;
+import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
 
 /**
  * The cache protocol of one domain-data region on the linearizable store. Every conditional change is one store
@@ -32,9 +35,29 @@ final class RegionStore {
     private final byte[] entryPrefix;
     private final byte[] genKey;
     private final int maxEntryBytes;
+    /**
+     * Decoded near hits, one per slot (the newest read that hashed to it); null when turned off. Written and read
+     * without locks: a slot is an immutable record, so a reader sees either a whole one or an older one, and any
+     * record it sees is used only if its raw entry equals, byte for byte, the entry the store just returned.
+     */
+    private final Decoded[] decoded;
+    private final Releaser releaser;
+
+    /** A decoded entry: the store key and raw entry it was decoded from, and the object Hibernate gets. */
+    private record Decoded(byte[] storeKey, byte[] raw, Object value) {
+    }
 
     /** Reads and writes go through {@code store}, whose client options bound every call's time. */
     RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes) {
+        this(name, store, codec, clock, maxEntryBytes, 0, null);
+    }
+
+    /**
+     * As above, with {@code decodedEntries} slots for decoded hits (rounded up to a power of two; 0: none), and the
+     * after-commit steps of READ_WRITE updates run by {@code releaser} (null: on the committing thread).
+     */
+    RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes,
+            int decodedEntries, Releaser releaser) {
         this.name = name;
         this.store = store;
         this.codec = codec;
@@ -43,6 +66,12 @@ final class RegionStore {
         this.entryPrefix = Bytes.concat(base, new byte[] {'e'});
         this.genKey = Bytes.concat(base, new byte[] {'g'});
         this.maxEntryBytes = maxEntryBytes;
+        int slots = 1;
+        while (slots < decodedEntries) {
+            slots <<= 1;
+        }
+        this.decoded = decodedEntries <= 0 ? null : new Decoded[slots];
+        this.releaser = releaser;
     }
 
     /** A soft lock: 128 random bits. */
@@ -76,20 +105,36 @@ final class RegionStore {
 
     // ------------------------------------------------------------------ reads
 
-    /** The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). */
+    /**
+     * The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). A hit
+     * whose raw entry is byte for byte the one last decoded in its slot returns that decoded object again: equal
+     * bytes decode to an equal value, so this can never return anything the store does not hold now.
+     */
     Object get(byte[] key) {
         try {
             // near reads: local while this node holds read leases on both keys, and as linearizable as quorum reads
             // (every write to either key revokes the leases before it completes)
-            Entry e = Entry.parse(store.getNear(storeKey(key)).orElse(null));
-            if (!(e instanceof Entry.Value)) {
+            byte[] k = storeKey(key);
+            byte[] raw = store.getNear(k).orElse(null);
+            if (raw == null || !Entry.isValue(raw)) {
                 return null;
             }
-            Entry.Value v = (Entry.Value) e;
-            if (v.gen != Gen.parse(store.getNear(genKey)).gen) {
+            if (Entry.valueGen(raw) != Gen.parse(store.getNear(genKey)).gen) {
                 return null;
             }
-            return codec.decode(v.payload);
+            if (decoded == null) {
+                return decodeValue(raw);
+            }
+            int slot = slot(k);
+            Decoded d = decoded[slot];
+            if (d != null && Arrays.equals(d.raw, raw) && Arrays.equals(d.storeKey, k)) {
+                return d.value;
+            }
+            Object value = decodeValue(raw);
+            if (shareable(value)) {
+                decoded[slot] = new Decoded(k, raw, value); // k and raw are this call's own copies
+            }
+            return value;
         } catch (Codec.RejectedPayloadException ex) {
             LOG.warning(() -> "Homeostat L2 region " + name + ": ignoring a cache entry: " + ex.getMessage());
             return null;
@@ -97,6 +142,29 @@ final class RegionStore {
             LOG.log(Level.FINE, ex, () -> "Homeostat L2 region " + name + ": read failed, treated as a miss");
             return null;
         }
+    }
+
+    /** FNV-1a over the key, then MurmurHash3's finalizer: keys that differ in one byte land in unrelated slots. */
+    private int slot(byte[] k) {
+        int h = 0x811c9dc5;
+        for (byte b : k) {
+            h = (h ^ (b & 0xFF)) * 0x01000193;
+        }
+        return KeyCodec.scramble(h) & (decoded.length - 1);
+    }
+
+    private Object decodeValue(byte[] raw) {
+        return codec.decode(raw, Entry.VALUE_PAYLOAD_OFFSET, raw.length - Entry.VALUE_PAYLOAD_OFFSET);
+    }
+
+    /**
+     * Whether one decoded object may be handed to several sessions: Hibernate's entity and collection cache entries,
+     * which it only reads (it assembles new entity state and new collection elements from them, deep-copying mutable
+     * values), as Infinispan's local and replicated modes also hand out one object. Anything else (natural-id values,
+     * composite ids, custom cache entries) is decoded on every read.
+     */
+    private static boolean shareable(Object value) {
+        return value instanceof StandardCacheEntryImpl || value instanceof CollectionCacheEntry;
     }
 
     // ------------------------------------------------------------------ loads
@@ -113,6 +181,13 @@ final class RegionStore {
         }
         byte[] k = storeKey(key);
         try {
+            // A look first, with near reads (local when leased, as a preceding miss usually left them): a load that
+            // cannot be stored now (a lock or a current value there, or an eviction after the load started) is not
+            // attempted. Skipping a load is always safe; the transaction below decides for the loads that may win.
+            Gen seen = Gen.parse(store.getNear(genKey));
+            if (txTs <= seen.evictTs || !loadMayReplace(Entry.parse(store.getNear(k).orElse(null)), seen, txTs)) {
+                return false;
+            }
             return store.transaction(tx -> {
                 Gen g = gen(tx);
                 if (txTs <= g.evictTs) {
@@ -162,8 +237,13 @@ final class RegionStore {
         LockId id = LockId.random();
         byte[] k = storeKey(key);
         try {
+            // The generation is a near read taken before the transaction, not a read inside it, so that the lock is a
+            // transaction on the entry's key alone (one replica group, one round trip less). Safe: a region eviction
+            // that commits between this read and the lock leaves exactly the state of an eviction right after the
+            // lock (a lock of the older generation, which loads that started after the eviction may replace, and
+            // then the release finds its lock gone and leaves a tombstone); see the module README.
+            Gen g = Gen.parse(store.getNear(genKey));
             store.transaction(tx -> {
-                Gen g = gen(tx);
                 byte[] raw = tx.get(k).orElse(null);
                 Entry e = Entry.parse(raw);
                 Entry.Lock next = e instanceof Entry.Lock ? ((Entry.Lock) e).with(g.gen, id.hi(), id.lo())
@@ -185,18 +265,28 @@ final class RegionStore {
     /**
      * After a successful commit: publishes {@code value} if this transaction held the only lock and nobody locked the
      * key concurrently; otherwise releases its lock, and the last holder leaves a tombstone. Returns whether the value
-     * was published.
+     * was published; false when the step was handed to the {@link Releaser} (it is then not known yet).
      */
     boolean afterUpdate(byte[] key, Object value, LockId id) {
         byte[] payload = payloadOrNull(value);
+        if (releaser != null) {
+            releaser.submit(() -> release(key, id, payload, false));
+            return false;
+        }
         return release(key, id, payload, false);
     }
 
     /**
      * Releases a lock without a new value: after a commit (delete, or an update whose state is not cached) the key is
-     * invalidated; after a rollback by the only holder, the entry the lock replaced is restored unchanged.
+     * invalidated; after a rollback by the only holder, the entry the lock replaced is restored unchanged. A rollback
+     * always releases on the calling thread, so that a later transaction of the same thread finds the entry restored
+     * and not locked (which would make it a concurrent holder, and the entry a tombstone).
      */
     void unlock(byte[] key, LockId id, boolean rolledBack) {
+        if (releaser != null && !rolledBack) {
+            releaser.submit(() -> release(key, id, null, rolledBack));
+            return;
+        }
         release(key, id, null, rolledBack);
     }
 

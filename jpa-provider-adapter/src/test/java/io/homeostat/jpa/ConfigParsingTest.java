@@ -39,4 +39,19 @@ class ConfigParsingTest {
                 Config.from(Map.of(HomeostatSettings.OPERATION_TIMEOUT_MILLIS, "2000")).leaseMillis()).isEqualTo(1600);
         org.assertj.core.api.Assertions.assertThat(Config.from(Map.of()).leaseMillis()).isEqualTo(4000);
     }
+
+    @Test
+    void decodedEntriesAndAsyncReleasesHaveBoundedDefaultsAndCanBeTurnedOff() {
+        Config d = Config.from(Map.of());
+        org.assertj.core.api.Assertions.assertThat(d.decodedEntries()).isEqualTo(16_384);
+        org.assertj.core.api.Assertions.assertThat(d.asyncReleaseMaxInFlight()).isEqualTo(256);
+        Config off = Config.from(Map.of(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES, "0",
+                HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT, "0"));
+        org.assertj.core.api.Assertions.assertThat(off.decodedEntries()).isZero();
+        org.assertj.core.api.Assertions.assertThat(off.asyncReleaseMaxInFlight()).isZero();
+        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT, "-1")))
+                .hasMessageContaining(HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT);
+        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES, "2000000")))
+                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES);
+    }
 }

@@ -1,5 +1,10 @@
 package io.homeostat.jpa;
 
+import static io.homeostat.jpa.TestCluster.cacheKey;
+import static io.homeostat.jpa.TestCluster.cachedEntry;
+import static io.homeostat.jpa.TestCluster.cachedTitle;
+import static io.homeostat.jpa.TestCluster.regionFactory;
+import static io.homeostat.jpa.TestCluster.releasesDone;
 import static io.homeostat.jpa.TestCluster.title;
 import static io.homeostat.jpa.TestCluster.inTx;
 import static io.homeostat.jpa.TestCluster.stats;
@@ -53,5 +58,34 @@ class SingleNodeTest {
         assertThat(title(emf, 1L)).isEqualTo("Dune");
         assertThat(s.getSecondLevelCacheMissCount()).isEqualTo(2);
         assertThat(s.getSecondLevelCachePutCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aHitReusesTheObjectDecodedFromTheSameEntryAndAnUpdateReplacesIt() {
+        inTx(emf, em -> em.persist(new Book(7L, "isbn-7", "first")));
+        emf.getCache().evictAll();
+        assertThat(title(emf, 7L)).isEqualTo("first"); // load, cached
+
+        Object hit = cachedEntry(emf, 7L);
+        assertThat(hit).isNotNull();
+        assertThat(cachedEntry(emf, 7L)).isSameAs(hit); // same bytes in the store: not decoded again
+
+        inTx(emf, em -> em.find(Book.class, 7L).setTitle("second"));
+        releasesDone(emf);
+        assertThat(cachedEntry(emf, 7L)).isNotSameAs(hit);
+        assertThat(cachedTitle(emf, 7L)).isEqualTo("second");
+
+        emf.getCache().evict(Book.class, 7L);
+        assertThat(cachedEntry(emf, 7L)).isNull();
+    }
+
+    @Test
+    void hibernatesDefaultEntityKeyGetsTheCompactFormNotJavaSerialization() {
+        Object key = cacheKey(emf, 7L);
+        byte[] bytes = regionFactory(emf).keyCodec().bytes(key);
+        assertThat(bytes[0]).isEqualTo((byte) 'E');
+        // 'E', role (2 + name), tenant (2 + 0), id (tag + 8): no serialized class descriptors
+        String role = io.homeostat.jpa.model.Book.class.getName();
+        assertThat(bytes).hasSize(1 + 2 + role.length() + 2 + 9);
     }
 }

@@ -119,20 +119,51 @@ final class TestCluster implements AutoCloseable {
 
     /** The title in node {@code emf}'s view of the L2 entry of book {@code id}, or null if it has none. */
     static String cachedTitle(EntityManagerFactory emf, long id) {
+        Object entry = cachedEntry(emf, id);
+        if (entry == null) {
+            return null;
+        }
+        EntityPersister p = emf.unwrap(SessionFactoryImplementor.class).getMappingMetamodel()
+                .getEntityDescriptor(Book.class);
+        int title = List.of(p.getPropertyNames()).indexOf("title");
+        return (String) ((CacheEntry) entry).getDisassembledState()[title];
+    }
+
+    /** What node {@code emf}'s L2 returns to Hibernate for book {@code id}, or null on a miss. */
+    static Object cachedEntry(EntityManagerFactory emf, long id) {
         SessionFactoryImplementor sf = emf.unwrap(SessionFactoryImplementor.class);
         EntityPersister p = sf.getMappingMetamodel().getEntityDescriptor(Book.class);
         EntityDataAccess access = p.getCacheAccessStrategy();
         Object key = access.generateCacheKey(id, p, sf, null);
         EntityManager em = emf.createEntityManager();
         try {
-            Object entry = access.get(em.unwrap(SharedSessionContractImplementor.class), key);
-            if (entry == null) {
-                return null;
-            }
-            int title = List.of(p.getPropertyNames()).indexOf("title");
-            return (String) ((CacheEntry) entry).getDisassembledState()[title];
+            return access.get(em.unwrap(SharedSessionContractImplementor.class), key);
         } finally {
             em.close();
+        }
+    }
+
+    /** Book {@code id}'s Hibernate cache key as node {@code emf} makes it. */
+    static Object cacheKey(EntityManagerFactory emf, long id) {
+        SessionFactoryImplementor sf = emf.unwrap(SessionFactoryImplementor.class);
+        EntityPersister p = sf.getMappingMetamodel().getEntityDescriptor(Book.class);
+        return p.getCacheAccessStrategy().generateCacheKey(id, p, sf, null);
+    }
+
+    /**
+     * Waits until every READ_WRITE after-commit step of these factories has run (they run off the committing thread),
+     * so that a test can look at what a commit left in the cache.
+     */
+    static void releasesDone(EntityManagerFactory... emfs) {
+        for (EntityManagerFactory emf : emfs) {
+            try {
+                if (!regionFactory(emf).awaitReleases(30_000)) {
+                    throw new AssertionError("after-commit cache steps still running after 30 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
     }
 

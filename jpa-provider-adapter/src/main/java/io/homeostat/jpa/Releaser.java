@@ -1,0 +1,113 @@
+package io.homeostat.jpa;
+
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs the after-completion step of READ_WRITE updates (publish the new value, or release the lock) off the thread
+ * that committed, so that the commit returns once the database has committed: the entry is locked from before the
+ * database change until that step, and a lock is a miss on every node, so no reader can see the old state in the
+ * meantime (see the module README). At most {@code maxInFlight} steps are queued or running; past that the committing
+ * thread runs its step itself, so a slow store slows the committers down instead of growing a queue. With
+ * {@code maxInFlight} 0 every step runs on the committing thread. One per factory; not a protocol (plain threads).
+ */
+final class Releaser implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Releaser.class.getName());
+    private static final int THREADS = 2;
+
+    private final int maxInFlight;
+    private final long drainMillis;
+    private final ThreadPoolExecutor pool;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object idle = new Object();
+
+    /** {@code drainMillis}: how long {@link #close()} waits for queued steps before it gives up on them. */
+    Releaser(String name, int maxInFlight, long drainMillis) {
+        this.maxInFlight = maxInFlight;
+        this.drainMillis = drainMillis;
+        if (maxInFlight == 0) {
+            this.pool = null;
+            return;
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(maxInFlight), r -> {
+                    Thread t = new Thread(r, "homeostat-l2-release-" + name + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** Runs {@code step} now or soon; never throws what the step throws (the step must log its own failures). */
+    void submit(Runnable step) {
+        if (pool != null && inFlight.incrementAndGet() <= maxInFlight) {
+            try {
+                pool.execute(() -> {
+                    try {
+                        step.run();
+                    } finally {
+                        done();
+                    }
+                });
+                return;
+            } catch (RejectedExecutionException e) {
+                done(); // closing: run it here
+            }
+        } else if (pool != null) {
+            done();
+        }
+        step.run();
+    }
+
+    private void done() {
+        if (inFlight.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until no step is queued or running, at most {@code timeoutMillis}; returns whether none is. */
+    boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (idle) {
+            while (inFlight.get() > 0) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                idle.wait(left);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stops taking steps (later ones run on the caller's thread) and waits up to {@code drainMillis} for the queued
+     * ones, so that a graceful stop does not leave locks behind. Steps still queued then are dropped: their entries
+     * stay locked, which is a miss on every node (never stale) until the region is evicted.
+     */
+    @Override
+    public void close() {
+        if (pool == null) {
+            return;
+        }
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(drainMillis, TimeUnit.MILLISECONDS)) {
+                int dropped = pool.shutdownNow().size();
+                LOG.warning(() -> "Homeostat L2: " + dropped + " lock releases still queued after " + drainMillis
+                        + " ms; their entries stay locked (a miss on every node) until their region is evicted");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.log(Level.WARNING, "Homeostat L2: interrupted while draining lock releases", e);
+        }
+    }
+}
