@@ -148,6 +148,12 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
         return r == null || r.awaitIdle(timeoutMillis);
     }
 
+    /** Tests: after-commit steps queued from now on wait until the handle is closed (nothing to hold when 0). */
+    AutoCloseable holdReleases() {
+        Releaser r = releaser;
+        return r == null ? () -> { } : r.holdSteps();
+    }
+
     KeyCodec keyCodec() {
         return keyCodec;
     }

@@ -75,9 +75,10 @@ final class RegionStore {
     }
 
     /** A soft lock: 128 random bits. */
-    record LockId(long hi, long lo) implements SoftLock {
-        static LockId random() {
-            return new LockId(RANDOM.nextLong(), RANDOM.nextLong());
+    record LockId(long hi, long lo, long gen) implements SoftLock {
+        /** A fresh id for a lock recorded at region generation {@code gen}. */
+        static LockId random(long gen) {
+            return new LockId(RANDOM.nextLong(), RANDOM.nextLong(), gen);
         }
     }
 
@@ -234,8 +235,8 @@ final class RegionStore {
      * fails the flush) if the store cannot record the lock, since the update would otherwise be unprotected.
      */
     LockId lock(byte[] key) {
-        LockId id = LockId.random();
         byte[] k = storeKey(key);
+        LockId id;
         try {
             // The generation is a near read taken before the transaction, not a read inside it, so that the lock is a
             // transaction on the entry's key alone (one replica group, one round trip less). Safe: a region eviction
@@ -243,6 +244,7 @@ final class RegionStore {
             // lock (a lock of the older generation, which loads that started after the eviction may replace, and
             // then the release finds its lock gone and leaves a tombstone); see the module README.
             Gen g = Gen.parse(store.getNear(genKey));
+            id = LockId.random(g.gen);
             store.transaction(tx -> {
                 byte[] raw = tx.get(k).orElse(null);
                 Entry e = Entry.parse(raw);
@@ -269,11 +271,28 @@ final class RegionStore {
      */
     boolean afterUpdate(byte[] key, Object value, LockId id) {
         byte[] payload = payloadOrNull(value);
-        if (releaser != null) {
+        if (releaser != null && noEvictionSince(id)) {
             releaser.submit(() -> release(key, id, payload, false));
             return false;
         }
         return release(key, id, payload, false);
+    }
+
+    /**
+     * Whether the after-commit step of lock {@code id} may run after the commit returns: only if no region eviction
+     * committed since the generation the lock recorded. A lock stays a miss everywhere only while no load may replace
+     * it, and a load may replace a lock of an older generation: a load that started after such an eviction, but read
+     * the row before our database commit, could cache the old state over our lock, and only our step's tombstone ends
+     * that, so it must complete before the commit returns. An eviction that commits after this check cannot lead there:
+     * a load that passes it started after it, so after our database commit, and read the new row. Asked after the
+     * database commit, with a near read (local while leased); if the store cannot tell, the step runs here.
+     */
+    private boolean noEvictionSince(LockId id) {
+        try {
+            return Gen.parse(store.getNear(genKey)).gen == id.gen();
+        } catch (HomeostatException | CacheException ex) {
+            return false;
+        }
     }
 
     /**
@@ -283,7 +302,7 @@ final class RegionStore {
      * and not locked (which would make it a concurrent holder, and the entry a tombstone).
      */
     void unlock(byte[] key, LockId id, boolean rolledBack) {
-        if (releaser != null && !rolledBack) {
+        if (releaser != null && !rolledBack && noEvictionSince(id)) {
             releaser.submit(() -> release(key, id, null, rolledBack));
             return;
         }

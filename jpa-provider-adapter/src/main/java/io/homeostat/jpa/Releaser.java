@@ -1,5 +1,6 @@
 package io.homeostat.jpa;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -26,6 +27,9 @@ final class Releaser implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Object idle = new Object();
+    /** Tests only: while set, pool threads wait for it before running a step. */
+    private volatile CountDownLatch hold;
+    private static final long MAX_HOLD_MILLIS = 60_000;
 
     /** {@code drainMillis}: how long {@link #close()} waits for queued steps before it gives up on them. */
     Releaser(String name, int maxInFlight, long drainMillis) {
@@ -50,6 +54,7 @@ final class Releaser implements AutoCloseable {
             try {
                 pool.execute(() -> {
                     try {
+                        waitWhileHeld();
                         step.run();
                     } finally {
                         done();
@@ -63,6 +68,30 @@ final class Releaser implements AutoCloseable {
             done();
         }
         step.run();
+    }
+
+    /**
+     * Tests only: queued steps wait (at most {@link #MAX_HOLD_MILLIS}) until the returned handle is closed, so a test
+     * can look at the cache between a commit and its step.
+     */
+    AutoCloseable holdSteps() {
+        CountDownLatch gate = new CountDownLatch(1);
+        hold = gate;
+        return () -> {
+            hold = null;
+            gate.countDown();
+        };
+    }
+
+    private void waitWhileHeld() {
+        CountDownLatch gate = hold;
+        if (gate != null) {
+            try {
+                gate.await(MAX_HOLD_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void done() {

@@ -11,6 +11,7 @@ import static io.homeostat.jpa.TestCluster.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.homeostat.jpa.model.Book;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.stat.Statistics;
 import org.junit.jupiter.api.AfterAll;
@@ -77,6 +78,34 @@ class SingleNodeTest {
 
         emf.getCache().evict(Book.class, 7L);
         assertThat(cachedEntry(emf, 7L)).isNull();
+    }
+
+    /**
+     * A region eviction while an update holds its lock lets a load that started after the eviction (and read the row
+     * before the update committed) cache the old row over the lock; only the update's after-commit step removes it. So
+     * that step must not be left to run after the commit returns: the read right after the commit sees the new title.
+     */
+    @Test
+    void anEvictionDuringAnUpdateKeepsItsCacheStepBeforeTheCommitReturns() throws Exception {
+        inTx(emf, em -> em.persist(new Book(11L, "isbn-11", "old")));
+        releasesDone(emf);
+        assertThat(title(emf, 11L)).isEqualTo("old");
+        try (AutoCloseable held = regionFactory(emf).holdReleases()) {
+            EntityManager writer = emf.createEntityManager();
+            try {
+                writer.getTransaction().begin();
+                writer.find(Book.class, 11L).setTitle("new");
+                writer.flush(); // the entry is locked in the cache now
+                emf.getCache().evictAll();
+                assertThat(title(emf, 11L)).isEqualTo("old"); // loaded after the eviction: may replace the older lock
+                writer.getTransaction().commit();
+            } finally {
+                writer.close();
+            }
+            assertThat(title(emf, 11L)).isEqualTo("new");
+        }
+        releasesDone(emf);
+        assertThat(title(emf, 11L)).isEqualTo("new");
     }
 
     @Test
