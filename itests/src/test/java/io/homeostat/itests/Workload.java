@@ -328,6 +328,24 @@ final class Workload {
      * checkers see them), asserts the nodes agree, that no acknowledged append is missing, and that both histories
      * check. Returns a one-line summary.
      */
+    /**
+     * Attempts of each final read. "Healthy" means every group has R live serving replicas; the cluster may still be
+     * moving positions to a restarted node then, and a read that meets a view change answers 503, 504 or 409 (its
+     * transaction aborted): such answers are retried, a bounded number of times.
+     */
+    private static final int FINAL_READ_ATTEMPTS = 20;
+    private static final long FINAL_READ_RETRY_MILLIS = 500;
+    private static final Set<Integer> RETRYABLE = Set.of(409, 503, 504);
+
+    private static void pauseBeforeRetry() {
+        try {
+            Thread.sleep(FINAL_READ_RETRY_MILLIS); // a real cluster reconfiguring: nothing to wait on but time
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted during the final reads", e);
+        }
+    }
+
     String finalChecks(List<NodeProcess> live) {
         return finalChecks(live, 100);
     }
@@ -342,9 +360,20 @@ final class Workload {
         Map<String, Value> agreed = new HashMap<>();
         for (NodeProcess n : live) {
             for (String key : REGISTERS) {
-                long t0 = System.nanoTime();
-                Http.Response r = Http.get(n.httpPort, "/kv/" + key, Cluster.HTTP_TIMEOUT_MILLIS);
-                long t1 = System.nanoTime();
+                long t0 = 0;
+                long t1 = 0;
+                Http.Response r = null;
+                for (int attempt = 1; attempt <= FINAL_READ_ATTEMPTS; attempt++) {
+                    if (attempt > 1) {
+                        pauseBeforeRetry();
+                    }
+                    t0 = System.nanoTime();
+                    r = Http.get(n.httpPort, "/kv/" + key, Cluster.HTTP_TIMEOUT_MILLIS);
+                    t1 = System.nanoTime();
+                    if (!RETRYABLE.contains(r.status())) {
+                        break;
+                    }
+                }
                 assertThat(r.status()).as("final read of " + key + " on " + n.name + ": " + r.text()).isIn(200, 404);
                 Value v = r.status() == 200 ? Value.of(r.body()) : Value.ABSENT;
                 registerOps.add(Operation.read(finalClient, key, v, t0, t1));
@@ -352,8 +381,15 @@ final class Workload {
                 assertThat(before == null ? v : before).as("every node reads the same " + key + " (divergence)")
                         .isEqualTo(v);
             }
-            List<List<Long>> lists = readLists(finalClient, n, LISTS);
-            assertThat(lists).as("final list read on " + n.name).isNotNull();
+            List<List<Long>> lists = null;
+            for (int attempt = 1; lists == null && attempt <= FINAL_READ_ATTEMPTS; attempt++) {
+                if (attempt > 1) {
+                    pauseBeforeRetry();
+                }
+                lists = readLists(finalClient, n, LISTS);
+            }
+            assertThat(lists).as("final list read on " + n.name + " (" + FINAL_READ_ATTEMPTS + " attempts)")
+                    .isNotNull();
             Set<Long> seen = new HashSet<>();
             lists.forEach(seen::addAll);
             Set<Long> lost = new HashSet<>(ackedAppends);
