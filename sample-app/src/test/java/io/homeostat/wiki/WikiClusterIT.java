@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -140,12 +141,13 @@ class WikiClusterIT {
         // the console: three nodes up on the ring
         browser.get(n1 + "/console");
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.ignoring(StaleElementReferenceException.class); // the console re-renders its rows every poll
         wait.until(ExpectedConditions.textToBe(By.id("up-count"), "3"));
         wait.until(d -> d.findElements(By.cssSelector("#ring circle.ring-node.up")).size() == 3);
         wait.until(d -> d.findElements(By.cssSelector("#ring .replica")).size() == 3);
         wait.until(d -> d.findElements(By.cssSelector("#ring .replica-holder")).size() >= 1);
         for (int i = 1; i <= 3; i++) {
-            assertThat(browser.findElement(By.id("node-row-" + i)).getAttribute("data-up")).isEqualTo("true");
+            wait.until(ExpectedConditions.attributeToBe(By.id("node-row-" + i), "data-up", "true"));
         }
         assertThat(browser.findElement(By.id("placement")).getText()).contains("group");
         Path shot = screenshot("console.png");
