@@ -100,6 +100,11 @@ final class RegionStore {
         return Bytes.concat(entryPrefix, key);
     }
 
+    /** The region's generation by a near read (local while this node holds a lease on the generation key). */
+    private Gen nearGen() {
+        return Gen.parse(store.getNear(genKey));
+    }
+
     private Gen gen(Transaction tx) {
         return Gen.parse(tx.get(genKey));
     }
@@ -120,7 +125,7 @@ final class RegionStore {
             if (raw == null || !Entry.isValue(raw)) {
                 return null;
             }
-            if (Entry.valueGen(raw) != Gen.parse(store.getNear(genKey)).gen) {
+            if (Entry.valueGen(raw) != nearGen().gen) {
                 return null;
             }
             if (decoded == null) {
@@ -185,7 +190,7 @@ final class RegionStore {
             // A look first, with near reads (local when leased, as a preceding miss usually left them): a load that
             // cannot be stored now (a lock or a current value there, or an eviction after the load started) is not
             // attempted. Skipping a load is always safe; the transaction below decides for the loads that may win.
-            Gen seen = Gen.parse(store.getNear(genKey));
+            Gen seen = nearGen();
             if (txTs <= seen.evictTs || !loadMayReplace(Entry.parse(store.getNear(k).orElse(null)), seen, txTs)) {
                 return false;
             }
@@ -243,7 +248,7 @@ final class RegionStore {
             // that commits between this read and the lock leaves exactly the state of an eviction right after the
             // lock (a lock of the older generation, which loads that started after the eviction may replace, and
             // then the release finds its lock gone and leaves a tombstone); see the module README.
-            Gen g = Gen.parse(store.getNear(genKey));
+            Gen g = nearGen();
             id = LockId.random(g.gen);
             store.transaction(tx -> {
                 byte[] raw = tx.get(k).orElse(null);
@@ -289,7 +294,7 @@ final class RegionStore {
      */
     private boolean noEvictionSince(LockId id) {
         try {
-            return Gen.parse(store.getNear(genKey)).gen == id.gen();
+            return nearGen().gen == id.gen();
         } catch (HomeostatException | CacheException ex) {
             return false;
         }
