@@ -424,10 +424,11 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             droppedNoInbox.increment();
             return;
         }
+        delivered.increment(); // before the hand-over, so a reader woken by the inbox sees it counted
         try {
             inbox.deliver(from, m);
-            delivered.increment();
         } catch (RuntimeException e) {
+            delivered.decrement();
             droppedNoInbox.increment();
             dropLog.warn("inbox", "an inbox of " + to + " failed: " + e);
         }
@@ -448,17 +449,23 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
                 return;
             }
         }
+        // counted before the send: the receiver may deliver (and a reader of the counters may look) before send returns
+        jgroupsSent.increment();
+        framesSent.add(n);
+        if (n > 1) {
+            batchesSent.increment();
+        }
         try {
             BytesMessage msg = new BytesMessage(dest, payload);
             msg.setFlag(org.jgroups.Message.Flag.OOB, org.jgroups.Message.Flag.NO_RELIABILITY,
                     org.jgroups.Message.Flag.NO_FC);
             channel.send(msg);
-            jgroupsSent.increment();
-            framesSent.add(n);
-            if (n > 1) {
-                batchesSent.increment();
-            }
         } catch (Exception e) {
+            jgroupsSent.decrement();
+            framesSent.add(-n);
+            if (n > 1) {
+                batchesSent.decrement();
+            }
             droppedSendFailed.add(n);
             dropLog.warn("send", "JGroups could not send to " + dest + ": " + e);
         }
@@ -644,8 +651,13 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             dropLog.warn("no-inbox", "dropped a message for unregistered " + f.to());
             return;
         }
-        inbox.deliver(f.from(), f.message());
-        delivered.increment();
+        delivered.increment(); // before the hand-over, so a reader woken by the inbox sees it counted
+        try {
+            inbox.deliver(f.from(), f.message());
+        } catch (RuntimeException e) {
+            delivered.decrement();
+            throw e;
+        }
     }
 
     private void learn(Address from, org.jgroups.Address src) {
