@@ -20,13 +20,20 @@ import java.util.function.Function;
  * A node that first asks the cluster where on the ring to stand, then runs a {@link HomeostatNode} there.
  *
  * <p>Each round it sends a {@link PositionProbe} to the lowest known address that can answer (see {@link #targets});
- * the first member that answers with an offer (see {@link PositionAdvisor}) decides the position. A node that knows
- * nobody else starts a ring of its own at once at a random position. Nodes that start together and find only each
- * other, all still choosing, would otherwise wait for ever: after {@code foundAfterRounds} rounds without an offer, the
- * one with the lowest address among them founds a ring at a random position, and the others then get offers from it;
- * not if a member answered at all (without an offer while its ring settles), since then a cluster exists to join. After
- * {@code maxRounds} rounds a node founds a ring regardless (ring merge joins it to the others later); every wait is
- * bounded.
+ * the first member that answers with an offer (see {@link PositionAdvisor}) decides the position. The cluster's
+ * founder, when it knows nobody else, starts a ring of its own at once at a random position. Nodes that start together
+ * and find only each other, all still choosing, would otherwise wait for ever: after {@code foundAfterRounds} rounds
+ * without an offer, the one with the lowest address among those that answered "starting" founds a ring at a random
+ * position, and the others then get offers from it; not if a member answered at all (without an offer while its ring
+ * settles), since then a cluster exists to join. After {@code maxRounds} rounds a node founds a ring regardless (ring
+ * merge joins it to the others later); every wait is bounded.
+ *
+ * <p>A node that is not the founder never founds early merely because it sees nobody, or only silent addresses: it
+ * joins an existing cluster, and its discovery may not show that cluster yet. A restarted JGroups member, for one,
+ * can spend seconds in a view of its own before JGroups merges it back, while its former self (dead, but still in the
+ * others' views) is the only address it hears of. Founding at a random position there would stand it wherever chance
+ * puts it once the rings merge, and no later step moves it: some groups would keep two replicas on one node, whose
+ * crash then takes their majority. So it keeps probing, up to {@code maxRounds}.
  *
  * <p>Until the position is chosen, messages for the node are dropped (their senders retry) and timers are not set. Pure
  * and single-threaded, like every protocol.
@@ -47,9 +54,15 @@ public final class BootstrappingNode implements Protocol {
             }
         }
 
-        /** 300 ms rounds; found after 3 quiet rounds, at the latest after 40 (12 s); 4 probes a round. */
+        /**
+         * 300 ms rounds; found after 3 quiet rounds, at the latest after 150 (45 s); 4 probes a round. The bound covers
+         * a restarted JGroups member whose discovery reached the survivors while their view still named its dead former
+         * self as coordinator: JGroups puts it in a view of its own and merges it back only once FD_ALL3 has removed
+         * the dead member and MERGE3 has run. Measured on the loopback stack: about 16 s after its start; the lan and
+         * cloud stacks' slower MERGE3 (up to 15 s between rounds) can add 10 s more.
+         */
         public static Config defaults() {
-            return new Config(300, 3, 40, 4);
+            return new Config(300, 3, 150, 4);
         }
 
         /** The longest a node can spend choosing its position. */
@@ -64,6 +77,8 @@ public final class BootstrappingNode implements Protocol {
 
     private final Address self;
     private final Config config;
+    /** This node founds the cluster (its first start): it may start a ring at once when it knows nobody. */
+    private final boolean founder;
     private final Function<RingId, HomeostatNode> factory;
     private final Consumer<HomeostatNode> onStarted;
     /** Addresses whose latest answer said they are still choosing too. */
@@ -78,13 +93,15 @@ public final class BootstrappingNode implements Protocol {
     private int round = -1;
 
     /**
+     * @param founder   this is the founder's first start: with nobody else known it starts a ring at once
      * @param factory   builds the node once its position is known
      * @param onStarted called on the event loop right after the node has started (may be null)
      */
-    public BootstrappingNode(Address self, Config config, Function<RingId, HomeostatNode> factory,
+    public BootstrappingNode(Address self, Config config, boolean founder, Function<RingId, HomeostatNode> factory,
             Consumer<HomeostatNode> onStarted) {
         this.self = self;
         this.config = config;
+        this.founder = founder;
         this.factory = factory;
         this.onStarted = onStarted;
     }
@@ -108,11 +125,13 @@ public final class BootstrappingNode implements Protocol {
         TreeSet<Address> sorted = new TreeSet<>(env.knownAddresses());
         sorted.remove(self);
         List<Address> others = new ArrayList<>(sorted);
-        if (others.isEmpty() && round == 0) {
+        if (others.isEmpty() && round == 0 && founder) {
             become(env, RingId.random(env.random()), null); // nobody else known: a new cluster
             return;
         }
-        boolean lowestOfStarting = !memberAnswered && (starting.isEmpty() || self.compareTo(starting.first()) < 0);
+        // only the founder may count silence as "nobody else is starting": see the class comment
+        boolean lowestOfStarting = !memberAnswered && (starting.isEmpty()
+                ? founder : self.compareTo(starting.first()) < 0);
         if (round >= config.maxRounds() || (round >= config.foundAfterRounds() && lowestOfStarting)) {
             become(env, RingId.random(env.random()), null);
             return;

@@ -88,7 +88,7 @@ public final class SimNode implements Environment {
 
     @Override
     public List<Address> knownAddresses() {
-        return sim.membership();
+        return sim.membership(address);
     }
 
     @Override

@@ -37,6 +37,7 @@ public final class Simulator {
     private final Map<Address, SimNode> nodes = new LinkedHashMap<>();
     private final List<Address> membership = new ArrayList<>();
     private final List<Address> membershipView = Collections.unmodifiableList(membership);
+    private boolean discoveryFollowsPartitions;
     private final Map<Class<?>, long[]> sentByType = new IdentityHashMap<>();
     private long nowMicros;
     private long sequence;
@@ -91,9 +92,34 @@ public final class Simulator {
         return out;
     }
 
-    /** Every address ever added: the simulator's discovery service. */
+    /** Every address ever added. */
     List<Address> membership() {
         return membershipView;
+    }
+
+    /**
+     * What {@code viewer} discovers: every address ever added, or, once {@link #discoveryFollowsPartitions} is on, those
+     * the network lets {@code viewer} reach both ways (as a JGroups view splits with the network).
+     */
+    List<Address> membership(Address viewer) {
+        if (!discoveryFollowsPartitions || !network.isPartitioned()) {
+            return membershipView;
+        }
+        List<Address> seen = new ArrayList<>();
+        for (Address a : membership) {
+            if (a.equals(viewer) || (network.reachable(viewer, a) && network.reachable(a, viewer))) {
+                seen.add(a);
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Off by default: discovery then shows every address ever added, whatever the partitions. On, a node discovers only
+     * the addresses it can reach both ways, like a JGroups member whose view split with the network.
+     */
+    public void discoveryFollowsPartitions(boolean on) {
+        this.discoveryFollowsPartitions = on;
     }
 
     /** Adds a node (not started). Its protocol is built by {@code factory} at each start and restart. */

@@ -146,7 +146,7 @@ public final class EmbeddedNode implements AutoCloseable {
         BootstrappingNode.Config boot = BootstrappingNode.Config.defaults();
         CompletableFuture<HomeostatNode> started = new CompletableFuture<>();
         ThreadedNode node = driver.addNode(s.address(),
-                new BootstrappingNode(s.address(), boot, factory, started::complete));
+                new BootstrappingNode(s.address(), boot, s.founder(), factory, started::complete));
         long waitMillis = boot.maxMillis() + 10_000;
         try {
             return new EmbeddedNode(driver, node, started.get(waitMillis, TimeUnit.MILLISECONDS), s.client());
