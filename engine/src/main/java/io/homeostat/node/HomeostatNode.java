@@ -37,7 +37,7 @@ public final class HomeostatNode implements Protocol {
         replicas.setActionListener(actions);
         this.transactions = new TransactionManager(replicas, replicaConfig.opTimeoutMillis(),
                 replicaConfig.opMaxAttempts(), 4 * replicaConfig.checkIntervalMillis());
-        this.positions = new PositionAdvisor(replicas.placement(), ringConfig.successorListLength());
+        this.positions = new PositionAdvisor(replicas.placement(), ringConfig.successorListLength(), actions);
     }
 
     /**
@@ -86,9 +86,10 @@ public final class HomeostatNode implements Protocol {
                 transactions.onMessage(env, from, m);
             }
         } else if (message instanceof RingMessage.PositionProbe p) {
-            positions.onProbe(env, from, p, ring);
+            positions.onProbe(env, from, p, ring, replicas.memberGroups() > 0);
         } else if (message instanceof RingMessage) {
             ring.onMessage(env, from, message);
+            positions.observe(ring, replicas.memberGroups() > 0);
         }
     }
 
@@ -111,6 +112,7 @@ public final class HomeostatNode implements Protocol {
             }
         } else {
             ring.onTimer(env, tag);
+            positions.observe(ring, replicas.memberGroups() > 0);
         }
     }
 

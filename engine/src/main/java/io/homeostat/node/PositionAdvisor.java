@@ -37,15 +37,21 @@ final class PositionAdvisor {
      */
     private boolean adviseWhileAlone = true;
     /**
-     * The member whose offer placed this node, or null. Until this node's ring includes it (or the ring is large
-     * enough that the successor list is full), this node may be in a ring of newcomers that has not merged with the
-     * cluster yet, and its picture would place joiners on top of members it does not know.
+     * The member whose offer placed this node, or null. Until this node's ring has included it as a neighbour (or the
+     * ring is large enough that the successor list is full, or this node holds a replica position, which only the
+     * cluster's views hand out), this node may be in a ring of newcomers that has not merged with the cluster yet,
+     * and its picture would place joiners on top of members it does not know. {@link #observe} clears it as soon as
+     * one of those holds: checking only when a probe arrives would miss a placer that was a neighbour and then
+     * crashed, and nodes placed by a crashed founder would never advise again.
      */
     private Address placedBy;
 
-    PositionAdvisor(Placement placement, int successorListLength) {
+    private final ActionLog actions;
+
+    PositionAdvisor(Placement placement, int successorListLength, ActionLog actions) {
         this.placement = placement;
         this.successorListLength = successorListLength;
+        this.actions = actions;
     }
 
     /** This node took a position offered by {@code offerer}: see {@link #placedBy}. */
@@ -67,10 +73,31 @@ final class PositionAdvisor {
         return false;
     }
 
-    void onProbe(Environment env, Address from, PositionProbe probe, RingNode ring) {
-        if (placedBy != null && (neighbour(ring, placedBy) || ring.successors().size() >= successorListLength)) {
+    /** The widest range, in slots, between consecutive known nodes (the whole circle for one node alone). */
+    private int widestRangeSlots(List<RingId> arc, boolean whole) {
+        if (arc.size() == 1) {
+            return placement.slots();
+        }
+        int widest = 0;
+        int ranges = whole ? arc.size() : arc.size() - 1;
+        for (int i = 0; i < ranges; i++) {
+            int from = PositionChooser.boundary(placement, arc.get(i));
+            int to = PositionChooser.boundary(placement, arc.get((i + 1) % arc.size()));
+            widest = Math.max(widest, Math.floorMod(to - from, placement.slots()));
+        }
+        return widest;
+    }
+
+    /** Called after every ring event: clears {@link #placedBy} once this node is evidently in the cluster's ring. */
+    void observe(RingNode ring, boolean holdsReplicaPositions) {
+        if (placedBy != null && (holdsReplicaPositions || neighbour(ring, placedBy)
+                || ring.successors().size() >= successorListLength)) {
             placedBy = null; // we are in the cluster's ring
         }
+    }
+
+    void onProbe(Environment env, Address from, PositionProbe probe, RingNode ring, boolean holdsReplicaPositions) {
+        observe(ring, holdsReplicaPositions);
         if (ring.isStopped() || (!adviseWhileAlone && ring.successors().isEmpty()) || placedBy != null) {
             env.send(from, new PositionOffer(probe.requestId(), null, false)); // leaving, or not joined yet
             return;
@@ -106,6 +133,9 @@ final class PositionAdvisor {
             reservations.removeFirst();
         }
         reservations.addLast(new Reservation(offer, now + RESERVATION_MILLIS));
+        actions.onAction("join", "offered slot boundary " + PositionChooser.boundary(placement, offer) + " to " + from
+                + " (knew " + arc.size() + " nodes" + (whole ? ", the whole ring" : "") + ", widest range "
+                + widestRangeSlots(arc, whole) + " slots, " + (reservations.size() - 1) + " other reservations)");
         env.send(from, new PositionOffer(probe.requestId(), offer, false));
     }
 }

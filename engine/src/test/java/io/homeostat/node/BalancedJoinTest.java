@@ -118,6 +118,58 @@ class BalancedJoinTest {
         assertThat(failures).as("runs where a node holds two replicas of a group").isEmpty();
     }
 
+    /**
+     * The founder placed every other node, then crashes. A node that starts afterwards must still get an offer from the
+     * survivors, right away, and it must take over the range the founder's absence doubled up on its successor. (A
+     * member stops advising while it may sit in a ring of newcomers, until its ring shows the member that placed it;
+     * that member must not be the only way out of that state, or the founder's crash silences the whole cluster.)
+     */
+    @ParameterizedTest(name = "{0} nodes")
+    @CsvSource({"4", "5", "7"})
+    void afterTheFounderCrashesTheSurvivorsStillPlaceNewNodes(int n) {
+        Placement placement = CONFIG.placement();
+        List<String> failures = new ArrayList<>();
+        for (long seed = 1; seed <= 30; seed++) {
+            Simulator sim = new Simulator(seed, Trace.digestOnly());
+            List<Address> addresses = new ArrayList<>();
+            for (int i = 0; i <= n; i++) {
+                Address a = Address.sim(i);
+                addresses.add(a);
+                ReplicaConfig rc = CONFIG.withFounder(i == 0);
+                sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
+                        id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
+                if (i < n) {
+                    sim.at(i * 1_000_000L, () -> sim.start(a));
+                }
+            }
+            Address founder = addresses.get(0);
+            Address late = addresses.get(n);
+            long crashAt = n * 1_000_000L + 15_000_000L;
+            sim.at(crashAt, () -> sim.crash(founder));
+            long lateAt = crashAt + 10_000_000L;
+            sim.at(lateAt, () -> sim.start(late));
+            // far less than BootstrappingNode's 45 s fallback: the late node must have been placed by an offer
+            sim.runUntil(lateAt + 10_000_000L);
+            List<RingId> positions = new ArrayList<>();
+            for (Address a : addresses.subList(1, n + 1)) {
+                HomeostatNode node = ((BootstrappingNode) sim.node(a).protocol()).node();
+                if (node == null) {
+                    failures.add("seed " + seed + ": " + a + " got no position");
+                    break;
+                }
+                positions.add(node.ring().self().id());
+            }
+            if (positions.size() == n) {
+                int shared = groupsWithSharedNodes(placement, positions);
+                if (shared > 0) {
+                    failures.add("seed " + seed + ": " + shared + " groups");
+                }
+            }
+        }
+        assertThat(failures).as("runs where the late node got no offer or a node holds two replicas of a group")
+                .isEmpty();
+    }
+
     /** The balance check itself notices random positions: with 3 random nodes some group shares a node. */
     @ParameterizedTest(name = "seed {0}")
     @CsvSource({"1", "2", "3"})
