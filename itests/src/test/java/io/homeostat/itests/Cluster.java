@@ -236,7 +236,7 @@ final class Cluster implements AutoCloseable {
     }
 
     /** Writes every live node's /status to a file for the post-mortem; returns its path. */
-    private Path dumpStatuses(String why) {
+    Path dumpStatuses(String why) {
         Path f = logs.resolve(why + "-status-" + System.currentTimeMillis() + ".json");
         StringBuilder sb = new StringBuilder();
         for (NodeProcess n : live()) {

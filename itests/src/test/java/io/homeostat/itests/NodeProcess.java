@@ -52,6 +52,7 @@ final class NodeProcess {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                 "-cp", classpath(), "io.homeostat.server.NodeMain",
                 "--name", name, "--port", Integer.toString(port), "--http-port", Integer.toString(httpPort),
                 "--cluster", cluster, "--op-timeout-millis", Long.toString(opTimeoutMillis),
