@@ -65,6 +65,15 @@ public final class BootstrappingNode implements Protocol {
             return new Config(300, 3, 150, 4);
         }
 
+        /**
+         * These rounds, but at most about {@code millis} in all before founding regardless (never fewer rounds than
+         * {@code foundAfterRounds}): for a caller whose own startup bound is shorter than the default wait.
+         */
+        public Config withMaxMillis(long millis) {
+            long rounds = Math.max(foundAfterRounds, (millis + roundMillis - 1) / roundMillis);
+            return new Config(roundMillis, foundAfterRounds, (int) Math.min(maxRounds, rounds), probesPerRound);
+        }
+
         /** The longest a node can spend choosing its position. */
         public long maxMillis() {
             return roundMillis * maxRounds;

@@ -78,17 +78,7 @@ class BalancedJoinTest {
         for (long seed = 1; seed <= 30; seed++) {
             Simulator sim = new Simulator(seed, Trace.digestOnly());
             sim.discoveryFollowsPartitions(true);
-            List<Address> addresses = new ArrayList<>();
-            for (int i = 0; i <= n; i++) {
-                Address a = Address.sim(i);
-                addresses.add(a);
-                ReplicaConfig rc = CONFIG.withFounder(i == 0);
-                sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
-                        id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
-                if (i < n) {
-                    sim.at(i * 2_000_000L, () -> sim.start(a));
-                }
-            }
+            List<Address> addresses = addNodes(sim, n + 1, n, 2_000_000L);
             Address late = addresses.get(n);
             Address crashed = addresses.get(1 + (int) (seed % (n - 1)));
             long at = n * 2_000_000L + 20_000_000L;
@@ -131,17 +121,7 @@ class BalancedJoinTest {
         List<String> failures = new ArrayList<>();
         for (long seed = 1; seed <= 30; seed++) {
             Simulator sim = new Simulator(seed, Trace.digestOnly());
-            List<Address> addresses = new ArrayList<>();
-            for (int i = 0; i <= n; i++) {
-                Address a = Address.sim(i);
-                addresses.add(a);
-                ReplicaConfig rc = CONFIG.withFounder(i == 0);
-                sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
-                        id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
-                if (i < n) {
-                    sim.at(i * 1_000_000L, () -> sim.start(a));
-                }
-            }
+            List<Address> addresses = addNodes(sim, n + 1, n, 1_000_000L);
             Address founder = addresses.get(0);
             Address late = addresses.get(n);
             long crashAt = n * 1_000_000L + 15_000_000L;
@@ -168,6 +148,26 @@ class BalancedJoinTest {
         }
         assertThat(failures).as("runs where the late node got no offer or a node holds two replicas of a group")
                 .isEmpty();
+    }
+
+    /**
+     * Adds {@code total} bootstrapping nodes sim:0.. (sim:0 is the founder) and starts the first {@code started} of
+     * them, {@code gapMicros} apart; returns every address.
+     */
+    private static List<Address> addNodes(Simulator sim, int total, int started, long gapMicros) {
+        List<Address> addresses = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            Address a = Address.sim(i);
+            addresses.add(a);
+            ReplicaConfig rc = CONFIG.withFounder(i == 0);
+            sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
+                    id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
+            if (i < started) {
+                long at = i * gapMicros;
+                sim.at(at, () -> sim.start(a));
+            }
+        }
+        return addresses;
     }
 
     /** The balance check itself notices random positions: with 3 random nodes some group shares a node. */

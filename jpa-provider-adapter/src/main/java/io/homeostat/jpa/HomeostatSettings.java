@@ -97,7 +97,11 @@ public final class HomeostatSettings {
      */
     public static final String NEAR_CACHE_DECODED_ENTRIES = "homeostat.near-cache.decoded-entries";
 
-    /** How long startup waits for the node to serve reads and writes, in ms. Default 60000. */
+    /**
+     * How long startup waits for the node to serve reads and writes, in ms, counted from the start of the node: it
+     * covers asking the cluster for a ring position (a node that is not the founder waits for a member to answer, up to
+     * 45 s) and the first write and read through the cluster. Default 60000.
+     */
     public static final String STARTUP_TIMEOUT_MILLIS = "homeostat.timeout.startup-millis";
 
     /**

@@ -5,6 +5,7 @@ import io.homeostat.Homeostat;
 import io.homeostat.HomeostatException;
 import io.homeostat.jgroups.JGroupsOptions;
 import io.homeostat.jgroups.JGroupsTransport;
+import io.homeostat.node.BootstrappingNode;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.Address;
 import io.homeostat.runtime.threaded.Discovery;
@@ -143,6 +144,7 @@ final class NodeRegistry {
     static Handle acquire(Config config) {
         Shared shared;
         boolean started = false;
+        long startedAtNanos = 0;
         synchronized (NodeRegistry.class) {
             Cluster cluster = CLUSTERS.get(config.clusterName());
             shared = cluster == null ? null : cluster.nodes.get(config.nodeName());
@@ -157,6 +159,7 @@ final class NodeRegistry {
                     cluster = new Cluster();
                     CLUSTERS.put(config.clusterName(), cluster);
                 }
+                startedAtNanos = System.nanoTime();
                 try {
                     shared = start(cluster, config);
                 } catch (RuntimeException e) {
@@ -173,7 +176,7 @@ final class NodeRegistry {
         Handle handle = new Handle(shared);
         if (started) {
             try {
-                awaitReady(shared, config);
+                awaitReady(shared, config, startedAtNanos);
             } catch (RuntimeException e) {
                 handle.close();
                 throw e;
@@ -213,7 +216,9 @@ final class NodeRegistry {
             EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, null, founder,
                     config.replicationFactor(), config.groupsLog2(), clientOptions(config),
                     NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()), config.leaseMillis());
-            node = EmbeddedNode.start(transport, discovery, settings);
+            // the position wait counts against the startup bound: a node that is not the founder waits for members
+            node = EmbeddedNode.start(transport, discovery, settings,
+                    BootstrappingNode.Config.defaults().withMaxMillis(config.startupTimeoutMillis()));
         } catch (RuntimeException e) {
             if (jgroups != null) {
                 jgroups.close();
@@ -257,10 +262,13 @@ final class NodeRegistry {
         return new ClientOptions(config.maxEntryBytes(), config.maxAttempts(), 2, config.operationTimeoutMillis());
     }
 
-    /** Waits until the node writes and reads back a probe key through the cluster, or fails with the reason. */
-    private static void awaitReady(Shared shared, Config config) {
+    /**
+     * Waits until the node writes and reads back a probe key through the cluster, or fails with the reason; the
+     * startup bound runs from {@code startedAtNanos}, when the node began to start.
+     */
+    private static void awaitReady(Shared shared, Config config, long startedAtNanos) {
         Homeostat probeClient = shared.node.client();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.startupTimeoutMillis());
+        long deadline = startedAtNanos + TimeUnit.MILLISECONDS.toNanos(config.startupTimeoutMillis());
         byte[] key = Homeostat.utf8("hs/probe/" + shared.node.address().endpoint());
         byte[] value = {1};
         HomeostatException last = null;

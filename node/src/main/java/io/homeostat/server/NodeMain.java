@@ -4,6 +4,7 @@ import io.homeostat.ClientOptions;
 import io.homeostat.jgroups.JGroupsConfigException;
 import io.homeostat.jgroups.JGroupsOptions;
 import io.homeostat.jgroups.JGroupsTransport;
+import io.homeostat.node.BootstrappingNode;
 import io.homeostat.runtime.threaded.EmbeddedNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,6 +187,11 @@ public final class NodeMain {
                 .withReplication(c.replication())
                 .withGroupsLog2(c.groupsLog2())
                 .withClient(client);
+        if (!c.founder()) {
+            log.info("asking the members JGroups found for a ring position (JGroups view {}); without an answer this "
+                    + "waits up to {} ms, then starts a ring of its own that ring merge joins later",
+                    transport.viewEndpoints(), BootstrappingNode.Config.defaults().maxMillis());
+        }
         EmbeddedNode node = EmbeddedNode.start(wire, wire, s);
         HttpApi http;
         try {

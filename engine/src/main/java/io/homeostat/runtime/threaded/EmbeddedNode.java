@@ -134,6 +134,15 @@ public final class EmbeddedNode implements AutoCloseable {
      * {@link BootstrappingNode.Config#maxMillis()} at worst.
      */
     public static EmbeddedNode start(Transport transport, Discovery discovery, Settings s) {
+        return start(transport, discovery, s, BootstrappingNode.Config.defaults());
+    }
+
+    /**
+     * As {@link #start(Transport, Discovery, Settings)}, choosing the position under {@code boot} (for instance with
+     * a shorter {@link BootstrappingNode.Config#withMaxMillis bound} for a caller that must fail fast).
+     */
+    public static EmbeddedNode start(Transport transport, Discovery discovery, Settings s,
+            BootstrappingNode.Config boot) {
         ReplicaConfig rc = ReplicaConfig.defaults().withReplication(s.replication()).withGroupsLog2(s.groupsLog2())
                 .withFounder(s.founder()).withLeaseMillis(s.leaseMillis());
         Function<RingId, HomeostatNode> factory =
@@ -143,7 +152,6 @@ public final class EmbeddedNode implements AutoCloseable {
             HomeostatNode protocol = factory.apply(s.ringId());
             return new EmbeddedNode(driver, driver.addNode(s.address(), protocol), protocol, s.client());
         }
-        BootstrappingNode.Config boot = BootstrappingNode.Config.defaults();
         CompletableFuture<HomeostatNode> started = new CompletableFuture<>();
         ThreadedNode node = driver.addNode(s.address(),
                 new BootstrappingNode(s.address(), boot, s.founder(), factory, started::complete));
