@@ -13,6 +13,7 @@ import io.homeostat.store.MemoryStorage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -35,16 +36,8 @@ class BalancedJoinTest {
         List<String> failures = new ArrayList<>();
         for (long seed = 1; seed <= 30; seed++) {
             Simulator sim = new Simulator(seed, Trace.digestOnly());
-            List<Address> addresses = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                Address a = Address.sim(i);
-                addresses.add(a);
-                ReplicaConfig rc = CONFIG.withFounder(i == 0);
-                sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
-                        id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
-                long at = gapMillis >= 0 ? i * gapMillis * 1000 : (i == 0 ? 0 : -gapMillis * 1000);
-                sim.at(at, () -> sim.start(a));
-            }
+            List<Address> addresses = addNodes(sim, n, n,
+                    i -> gapMillis >= 0 ? i * gapMillis * 1000 : (i == 0 ? 0 : -gapMillis * 1000));
             sim.runUntil(n * Math.abs(gapMillis) * 1000 + 30_000_000L);
             List<RingId> positions = new ArrayList<>();
             for (Address a : addresses) {
@@ -78,7 +71,7 @@ class BalancedJoinTest {
         for (long seed = 1; seed <= 30; seed++) {
             Simulator sim = new Simulator(seed, Trace.digestOnly());
             sim.discoveryFollowsPartitions(true);
-            List<Address> addresses = addNodes(sim, n + 1, n, 2_000_000L);
+            List<Address> addresses = addNodes(sim, n + 1, n, i -> i * 2_000_000L);
             Address late = addresses.get(n);
             Address crashed = addresses.get(1 + (int) (seed % (n - 1)));
             long at = n * 2_000_000L + 20_000_000L;
@@ -121,7 +114,7 @@ class BalancedJoinTest {
         List<String> failures = new ArrayList<>();
         for (long seed = 1; seed <= 30; seed++) {
             Simulator sim = new Simulator(seed, Trace.digestOnly());
-            List<Address> addresses = addNodes(sim, n + 1, n, 1_000_000L);
+            List<Address> addresses = addNodes(sim, n + 1, n, i -> i * 1_000_000L);
             Address founder = addresses.get(0);
             Address late = addresses.get(n);
             long crashAt = n * 1_000_000L + 15_000_000L;
@@ -152,9 +145,9 @@ class BalancedJoinTest {
 
     /**
      * Adds {@code total} bootstrapping nodes sim:0.. (sim:0 is the founder) and starts the first {@code started} of
-     * them, {@code gapMicros} apart; returns every address.
+     * them, node i at {@code startAtMicros(i)}; returns every address.
      */
-    private static List<Address> addNodes(Simulator sim, int total, int started, long gapMicros) {
+    private static List<Address> addNodes(Simulator sim, int total, int started, IntToLongFunction startAtMicros) {
         List<Address> addresses = new ArrayList<>();
         for (int i = 0; i < total; i++) {
             Address a = Address.sim(i);
@@ -163,8 +156,7 @@ class BalancedJoinTest {
             sim.addNode(a, () -> new BootstrappingNode(a, BootstrappingNode.Config.defaults(), rc.founder(),
                     id -> new HomeostatNode(id, a, RingConfig.defaults(), rc, new MemoryStorage()), null));
             if (i < started) {
-                long at = i * gapMicros;
-                sim.at(at, () -> sim.start(a));
+                sim.at(startAtMicros.applyAsLong(i), () -> sim.start(a));
             }
         }
         return addresses;
