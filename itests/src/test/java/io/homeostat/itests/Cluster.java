@@ -43,7 +43,12 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Starts the founder, then the others joining through everyone; waits until every group is healthy. */
+    /**
+     * Starts the founder, then the others joining through everyone; waits until every group is healthy and its
+     * replicas are on distinct nodes. Right after the others join, the founder still holds two or three positions of
+     * many groups (the founding views put every replica on it, and the joiners take them over one view change at a
+     * time): a fault injected then would test a double failure, not the one the tests mean.
+     */
     long start() throws Exception {
         long t0 = System.nanoTime();
         nodes.get(0).start(List.of(), OP_TIMEOUT_MILLIS);
@@ -51,10 +56,10 @@ final class Cluster implements AutoCloseable {
         for (int i = 1; i < nodes.size(); i++) {
             nodes.get(i).start(joinList, OP_TIMEOUT_MILLIS);
         }
-        awaitHealthy(START_DEADLINE_MILLIS, "the cluster to start");
-        String unbalanced = unhealthy(live(), true);
-        System.out.printf("[cluster] %s started; replicas on distinct nodes: %s%n", logs.getFileName(),
-                unbalanced == null ? "yes, every group" : "not yet (" + unbalanced + ")");
+        long healthy = awaitHealthy(START_DEADLINE_MILLIS, "the cluster to start");
+        long balanced = awaitBalanced(START_DEADLINE_MILLIS, "every group's replicas on distinct nodes after the start");
+        System.out.printf("[cluster] %s started: groups at R after %d ms, on distinct nodes %d ms later%n",
+                logs.getFileName(), healthy, balanced);
         return (System.nanoTime() - t0) / 1_000_000;
     }
 

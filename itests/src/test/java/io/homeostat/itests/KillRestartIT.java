@@ -39,7 +39,7 @@ class KillRestartIT {
     void killNineAndRestartLosesNothingAndRecoversWithinThirtySeconds() throws Exception {
         cluster = new Cluster("kill-restart", NODES);
         long startMillis = cluster.start();
-        System.out.printf("[kill-restart] %d nodes healthy after %d ms%n", NODES, startMillis);
+        System.out.printf("[kill-restart] %d nodes up, replicas on distinct nodes, after %d ms%n", NODES, startMillis);
         Workload w = new Workload(cluster::live, 4, 42);
         w.start();
         Thread.sleep(SETTLE_MILLIS);
