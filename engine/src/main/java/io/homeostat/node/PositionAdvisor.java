@@ -81,9 +81,7 @@ final class PositionAdvisor {
         int widest = 0;
         int ranges = whole ? arc.size() : arc.size() - 1;
         for (int i = 0; i < ranges; i++) {
-            int from = PositionChooser.boundary(placement, arc.get(i));
-            int to = PositionChooser.boundary(placement, arc.get((i + 1) % arc.size()));
-            widest = Math.max(widest, Math.floorMod(to - from, placement.slots()));
+            widest = Math.max(widest, PositionChooser.rangeSlots(placement, arc.get(i), arc.get((i + 1) % arc.size())));
         }
         return widest;
     }

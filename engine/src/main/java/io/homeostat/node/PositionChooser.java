@@ -72,12 +72,9 @@ final class PositionChooser {
         int ranges = wholeRing ? nodes.size() : nodes.size() - 1;
         for (int r = 0; r < ranges; r++) {
             RingId from = nodes.get(r);
-            RingId to = nodes.get((r + 1) % nodes.size());
             int first = boundary(placement, from);
-            int length = Math.floorMod(boundary(placement, to) - first, slots);
-            if (nodes.size() == 1) {
-                length = slots; // alone: the whole circle
-            }
+            int length = nodes.size() == 1 ? slots // alone: the whole circle
+                    : rangeSlots(placement, from, nodes.get((r + 1) % nodes.size()));
             for (int a : cuts(length, groups)) {
                 Candidate c = new Candidate(Math.floorMod(first + a, slots),
                         Math.min(a, groups) + Math.min(length - a, groups) - Math.min(length, groups),
@@ -115,6 +112,11 @@ final class PositionChooser {
             cuts.add((length + 1) / 2);
         }
         return cuts;
+    }
+
+    /** How many slots the node at {@code to} holds when its predecessor stands at {@code from}. */
+    static int rangeSlots(Placement placement, RingId from, RingId to) {
+        return Math.floorMod(boundary(placement, to) - boundary(placement, from), placement.slots());
     }
 
     /** The first slot a node at {@code position} does not hold (it holds those whose first point is not after it). */

@@ -46,9 +46,10 @@ class KillRestartIT {
         long seed = System.nanoTime();
         // a different node each round, and always n0 among them: the founder (it placed every other node) and the
         // JGroups coordinator, whose restart is the slow path (a JGroups view of its own until the merge)
+        java.util.Random random = new java.util.Random(seed);
         List<NodeProcess> victims = new ArrayList<>(cluster.nodes.subList(1, cluster.nodes.size()));
-        java.util.Collections.shuffle(victims, new java.util.Random(seed));
-        victims.add(new java.util.Random(seed).nextInt(ROUNDS), cluster.nodes.get(0));
+        java.util.Collections.shuffle(victims, random);
+        victims.add(random.nextInt(ROUNDS), cluster.nodes.get(0));
         System.out.printf("[kill-restart] victims %s (seed %d)%n", victims.subList(0, ROUNDS), seed);
         List<Long> recoveries = new ArrayList<>();
         List<Long> rejoins = new ArrayList<>();

@@ -11,7 +11,6 @@ import io.homeostat.HomeostatException;
 import io.homeostat.OperationTimeoutException;
 import io.homeostat.UnavailableException;
 import io.homeostat.ValueTooLargeException;
-import io.homeostat.node.ActionLog;
 import io.homeostat.runtime.threaded.EmbeddedNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -241,16 +240,7 @@ final class HttpApi implements AutoCloseable {
         counters.put("handlerFailures", s.handlerFailures());
         counters.put("queuedInboxMessages", s.queuedInboxMessages());
         out.put("counters", counters);
-        List<Map<String, Object>> actions = new ArrayList<>();
-        for (ActionLog.Action a : s.recentActions()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("atMillis", a.atMillis());
-            m.put("loop", a.loop());
-            m.put("detail", a.detail());
-            m.put("times", a.times());
-            actions.add(m);
-        }
-        out.put("recentActions", actions);
+        out.put("recentActions", s.recentActions()); // records: Jackson writes their components, like the groups
         Map<String, Object> fi = new LinkedHashMap<>();
         fi.put("enabled", faults != null);
         if (faults != null) {

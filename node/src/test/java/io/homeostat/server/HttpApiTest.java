@@ -184,6 +184,9 @@ class HttpApiTest {
         assertThat(s.get("replication").get("groups")).hasSize(4);
         JsonNode g = s.get("replication").get("groups").get(0);
         assertThat(g.get("serving").asBoolean()).isTrue();
+        assertThat(s.get("recentActions").isArray()).isTrue();
+        s.get("recentActions").forEach(a -> assertThat(a.has("atMillis") && a.has("loop") && a.has("detail")
+                && a.has("times")).as("an action with its fields: %s", a).isTrue());
         assertThat(g.get("members").get(0).asText()).isEqualTo("solo");
         assertThat(g.get("epoch").asLong()).isPositive();
         assertThat(s.get("counters").get("handledMessages").asLong()).isPositive();
