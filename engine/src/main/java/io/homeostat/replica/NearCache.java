@@ -6,6 +6,7 @@ import io.homeostat.store.Tag;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * This node's near cache: values it may read without asking the replicas, each under read leases from a majority of the
@@ -14,8 +15,9 @@ import java.util.Map;
  * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
  * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate (no
  * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. A renewal (leases
- * extended by a majority, for the same tag, asked for after {@code renewAfterMillis}) installs the entry again with a
- * later end; until then the old end stands. Bounded in entries and in
+ * extended by a majority, for the same tag, asked for after {@code renewAfterMillis}; see {@link LeaseRenewer}) gives
+ * the entry a later end; until then the old end stands. Each entry remembers when it was last read here
+ * ({@code lastUsedMillis}), so that entries nobody reads any more are left to lapse. Bounded in entries and in
  * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener}
  * mirrors every change, so the threaded runtime can serve valid entries on the caller's thread.
  *
@@ -23,8 +25,12 @@ import java.util.Map;
  */
 final class NearCache {
 
-    /** {@code renewAfterMillis}: a read at or after it asks the replicas to extend the leases (in the background). */
-    record Entry(Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
+    /**
+     * {@code renewAfterMillis}: from then on the renewal loop asks the replicas to extend the leases (in the
+     * background), if the entry was read within the idle bound; {@code lastUsedMillis}: its last read on the event loop
+     * (a read on a caller's thread is reported by the {@link NearCacheListener}).
+     */
+    record Entry(Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis, long lastUsedMillis) {
     }
 
     /** Bytes of values held at most; with the entry bound, what keeps a near cache of large values in check. */
@@ -58,10 +64,11 @@ final class NearCache {
 
     /** Installs an entry that is never renewed. */
     void install(Key key, Tag tag, Bytes value, long validUntilMillis) {
-        install(key, tag, value, validUntilMillis, validUntilMillis);
+        install(key, tag, value, validUntilMillis, validUntilMillis, Long.MIN_VALUE);
     }
 
-    void install(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
+    /** Installs a freshly read entry ({@code nowMillis}: the read, which counts as a use). */
+    void install(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis, long nowMillis) {
         if (maxEntries == 0) {
             return;
         }
@@ -78,9 +85,47 @@ final class NearCache {
             valueBytes -= bytes(e.getValue());
             listener.removed(e.getKey());
         }
-        entries.put(key, new Entry(tag, value, validUntilMillis, renewAfterMillis));
+        entries.put(key, new Entry(tag, value, validUntilMillis, renewAfterMillis, nowMillis));
         valueBytes += size;
         listener.installed(key, tag, value, validUntilMillis);
+    }
+
+    /**
+     * A majority extended the leases behind {@code key} for {@code tag}: if the entry still holds that tag and ends
+     * earlier, it now ends at {@code validUntilMillis} (and counts as the most recently installed). Returns whether it
+     * changed.
+     */
+    boolean extend(Key key, Tag tag, long validUntilMillis, long renewAfterMillis, long nowMillis) {
+        Entry e = valid(key, nowMillis);
+        if (e == null || !e.tag().equals(tag) || e.validUntilMillis() >= validUntilMillis) {
+            return false;
+        }
+        entries.remove(key);
+        entries.put(key, new Entry(tag, e.value(), validUntilMillis, renewAfterMillis, e.lastUsedMillis()));
+        listener.installed(key, tag, e.value(), validUntilMillis);
+        return true;
+    }
+
+    /** A read on the event loop served {@code key} from this cache. */
+    void touch(Key key, Entry e, long nowMillis) {
+        if (e.lastUsedMillis() < nowMillis) {
+            entries.replace(key, new Entry(e.tag(), e.value(), e.validUntilMillis(), e.renewAfterMillis(), nowMillis));
+        }
+    }
+
+    /** When {@code key} (whose entry is {@code e}) was last read here, on the event loop or on a caller's thread. */
+    long lastUsedMillis(Key key, Entry e) {
+        return Math.max(e.lastUsedMillis(), listener.lastReadMillis(key));
+    }
+
+    /** Calls {@code due} for every valid entry whose renewal time has come, in installation order. */
+    void forEachDue(long nowMillis, BiConsumer<Key, Entry> due) {
+        for (Map.Entry<Key, Entry> e : entries.entrySet()) {
+            Entry v = e.getValue();
+            if (nowMillis >= v.renewAfterMillis() && nowMillis < v.validUntilMillis()) {
+                due.accept(e.getKey(), v);
+            }
+        }
     }
 
     void remove(Key key) {

@@ -26,4 +26,12 @@ public interface NearCacheListener {
 
     /** {@code key} must no longer be read from the near cache. */
     void removed(Key key);
+
+    /**
+     * When the mirror last served {@code key} on a caller's thread (the node's clock, millis), or
+     * {@link Long#MIN_VALUE} if never: the renewal loop keeps the leases of recently read entries only.
+     */
+    default long lastReadMillis(Key key) {
+        return Long.MIN_VALUE;
+    }
 }

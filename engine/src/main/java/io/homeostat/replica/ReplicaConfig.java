@@ -21,11 +21,15 @@ package io.homeostat.replica;
  *                                {@code getNear} is a plain quorum read. The same on every node.
  * @param maxLeasesPerGroup       leases one replica tracks per group; requests beyond are refused (read remotely)
  * @param maxNearEntries          entries of this node's near cache
+ * @param nearIdleMillis          a near-cache entry read within this long keeps its leases renewed in the background
+ *                                (in bulk, per group); one not read for longer lapses at the end of its lease. 0: no
+ *                                renewal (every entry lapses a lease period after it was read)
  * @param plantedBugForTest       a deliberate bug for the checker self-tests; {@link PlantedBug#NONE} except in tests
  */
 public record ReplicaConfig(int replication, int groupsLog2, boolean founder, long checkIntervalMillis,
         long proposalTimeoutMillis, int maxConcurrentProposals, int pullBatchItems, long opTimeoutMillis,
-        int opMaxAttempts, long leaseMillis, int maxLeasesPerGroup, int maxNearEntries, PlantedBug plantedBugForTest) {
+        int opMaxAttempts, long leaseMillis, int maxLeasesPerGroup, int maxNearEntries, long nearIdleMillis,
+        PlantedBug plantedBugForTest) {
 
     /** Bugs the checker self-tests plant on purpose, to show the checkers can fail. Never set outside tests. */
     public enum PlantedBug {
@@ -56,11 +60,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
         require(leaseMillis == 0 || leaseMillis >= 10 && leaseMillis <= 60_000, "leaseMillis 0 (off) or in 10..60000");
         require(maxLeasesPerGroup >= 1 && maxLeasesPerGroup <= 1 << 24, "maxLeasesPerGroup in 1..2^24");
         require(maxNearEntries >= 0 && maxNearEntries <= 1 << 24, "maxNearEntries in 0..2^24");
+        require(nearIdleMillis >= 0 && nearIdleMillis <= 3_600_000, "nearIdleMillis in 0..3600000");
         require(plantedBugForTest != null, "plantedBugForTest must not be null (use NONE)");
     }
 
     public static ReplicaConfig defaults() {
-        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, 0, 65_536, 65_536,
+        return new ReplicaConfig(3, 8, false, 500, 2_000, 32, 256, 1_000, 4, 0, 65_536, 65_536, 60_000,
                 PlantedBug.NONE);
     }
 
@@ -80,7 +85,14 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
     public ReplicaConfig withLeaseMillis(long millis) {
         return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
                 maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, millis, maxLeasesPerGroup,
-                maxNearEntries, plantedBugForTest);
+                maxNearEntries, nearIdleMillis, plantedBugForTest);
+    }
+
+    /** How long an unread near-cache entry keeps its leases renewed; 0 for no renewal. */
+    public ReplicaConfig withNearIdleMillis(long millis) {
+        return new ReplicaConfig(replication, groupsLog2, founder, checkIntervalMillis, proposalTimeoutMillis,
+                maxConcurrentProposals, pullBatchItems, opTimeoutMillis, opMaxAttempts, leaseMillis, maxLeasesPerGroup,
+                maxNearEntries, millis, plantedBugForTest);
     }
 
     /** The same configuration with a deliberate bug, for the checker self-tests. */
@@ -94,7 +106,8 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
 
     private ReplicaConfig copy(int r, int log2, boolean f, PlantedBug bug) {
         return new ReplicaConfig(r, log2, f, checkIntervalMillis, proposalTimeoutMillis, maxConcurrentProposals,
-                pullBatchItems, opTimeoutMillis, opMaxAttempts, leaseMillis, maxLeasesPerGroup, maxNearEntries, bug);
+                pullBatchItems, opTimeoutMillis, opMaxAttempts, leaseMillis, maxLeasesPerGroup, maxNearEntries,
+                nearIdleMillis, bug);
     }
 
     public Placement placement() {

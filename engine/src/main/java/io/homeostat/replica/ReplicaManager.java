@@ -7,8 +7,11 @@ import io.homeostat.replica.ReplicaMessage.ReadReply;
 import io.homeostat.replica.ReplicaMessage.LeaseGrant;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoff;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoffRequest;
+import io.homeostat.replica.ReplicaMessage.LeaseRenew;
+import io.homeostat.replica.ReplicaMessage.LeaseRenewReply;
 import io.homeostat.replica.ReplicaMessage.LeaseReply;
 import io.homeostat.replica.ReplicaMessage.LeaseRequest;
+import io.homeostat.replica.ReplicaMessage.Renewal;
 import io.homeostat.replica.ReplicaMessage.ReadRequest;
 import io.homeostat.replica.ReplicaMessage.Revoke;
 import io.homeostat.replica.ReplicaMessage.RevokeAck;
@@ -89,6 +92,14 @@ public final class ReplicaManager {
     record LeaseTimeout(long opId) implements ReplicaTick {
     }
 
+    /** The renewal loop's period: renew the leases of the near-cache entries that are due and still read. */
+    record RenewSweep() implements ReplicaTick {
+    }
+
+    /** A renewal request's time is up: keys not extended by then keep their old end. */
+    record RenewTimeout(long batchId) implements ReplicaTick {
+    }
+
     record OpTimeout(long opId, int attempt) implements ReplicaTick {
     }
 
@@ -148,8 +159,6 @@ public final class ReplicaManager {
      * successor waits out the quarantine (safe, only slower).
      */
     static final int MAX_HANDOFF_LEASES = 4_096;
-    /** Lease renewals (near-cache entries asking the replicas to extend their leases) this node runs at once. */
-    static final int MAX_LEASE_RENEWALS_IN_FLIGHT = 64;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -159,9 +168,9 @@ public final class ReplicaManager {
     private final Map<Long, Op> ops = new HashMap<>();
     /** Near-cache lease requests in flight. */
     private final Map<Long, LeaseOp> leaseOps = new HashMap<>();
-    /** How many of {@link #leaseOps} are renewals (at most {@link #MAX_LEASE_RENEWALS_IN_FLIGHT}). */
-    private int renewalsInFlight;
     private final NearCache near;
+    /** Renewals of near-cache entries in flight. */
+    private final LeaseRenewer renewer = new LeaseRenewer();
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
     /** The highest view-change ballot seen per group. */
@@ -210,6 +219,9 @@ public final class ReplicaManager {
             }
         }
         env.setTimer(1 + env.random().nextLong(config.checkIntervalMillis()), new CheckTick());
+        if (config.leaseMillis() > 0 && config.maxNearEntries() > 0 && config.nearIdleMillis() > 0) {
+            env.setTimer(1 + env.random().nextLong(renewSweepMillis()), new RenewSweep());
+        }
     }
 
     public void onTimer(Environment env, ReplicaTick tick) {
@@ -225,10 +237,15 @@ public final class ReplicaManager {
                 runAll(m.leases.release(c.key(), env.nowMillis()));
             }
         } else if (tick instanceof LeaseTimeout t) {
-            LeaseOp op = removeLeaseOp(t.opId());
-            if (op != null && !op.renewal) {
+            LeaseOp op = leaseOps.remove(t.opId());
+            if (op != null) {
                 read(env, op.key, op.callback);
             }
+        } else if (tick instanceof RenewSweep) {
+            renewDue(env);
+            env.setTimer(renewSweepMillis(), tick);
+        } else if (tick instanceof RenewTimeout t) {
+            renewer.end(t.batchId());
         } else if (tick instanceof CheckTick) {
             claimOwnedSlots(env);
             env.setTimer(config.checkIntervalMillis(), tick);
@@ -306,9 +323,14 @@ public final class ReplicaManager {
             onLeaseRequest(env, from, l);
         } else if (m instanceof LeaseReply l) {
             onLeaseReply(env, from, l);
+        } else if (m instanceof LeaseRenew l) {
+            onLeaseRenew(env, from, l);
+        } else if (m instanceof LeaseRenewReply l) {
+            renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
         } else if (m instanceof Revoke r) {
             near.remove(r.key()); // before the answer: the replica may let the key change once it has it
             taintLeaseOps(r.key());
+            renewer.taint(r.key());
             env.send(from, new RevokeAck(r.group(), r.key()));
         } else if (m instanceof LeaseHandoffRequest r) {
             onLeaseHandoffRequest(env, from, r);
@@ -1205,12 +1227,37 @@ public final class ReplicaManager {
         }
         Item i = storage.get(r.group(), r.key());
         Tag tag = i == null ? Tag.ZERO : i.tag();
-        boolean renewal = r.renewing() != null;
-        // a renewal extends the lease only on the value the holder has: the key has not changed since it read it
-        boolean granted = config.leaseMillis() > 0 && (!renewal || r.renewing().equals(tag))
+        boolean granted = config.leaseMillis() > 0
                 && !m.locks.writeLocked(r.key()) && m.leases.grant(r.key(), from, env.nowMillis(), config.leaseMillis());
-        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), tag,
-                renewal || i == null ? null : i.value(), granted));
+        env.send(from, new LeaseReply(r.requestId(), r.group(), r.epoch(), tag, i == null ? null : i.value(), granted));
+    }
+
+    /**
+     * A holder asks to extend its leases on several keys of a group. Each is extended only on the value the holder has
+     * (the key still has the tag it names), and not while a write holds or revokes it.
+     */
+    private void onLeaseRenew(Environment env, Address from, LeaseRenew r) {
+        Member m = servingMember(r.group(), r.epoch());
+        if (m == null) {
+            env.send(from, new NotServing(r.requestId(), r.group(), bestView(r.group())));
+            return;
+        }
+        List<Integer> granted = new ArrayList<>();
+        long now = env.nowMillis();
+        List<Renewal> keys = r.keys();
+        for (int k = 0; k < keys.size(); k++) {
+            Renewal renewal = keys.get(k);
+            if (renewal == null || renewal.key() == null || renewal.tag() == null || group(renewal.key()) != r.group()) {
+                continue; // not a key of this group: a corrupt or confused request extends nothing
+            }
+            Item i = storage.get(r.group(), renewal.key());
+            Tag tag = i == null ? Tag.ZERO : i.tag();
+            if (config.leaseMillis() > 0 && renewal.tag().equals(tag) && !m.locks.writeLocked(renewal.key())
+                    && m.leases.grant(renewal.key(), from, now, config.leaseMillis())) {
+                granted.add(k);
+            }
+        }
+        env.send(from, new LeaseRenewReply(r.requestId(), r.group(), r.epoch(), granted));
     }
 
     private static void runAll(List<Runnable> writes) {
@@ -1241,14 +1288,12 @@ public final class ReplicaManager {
      * on the key were answered or expired; the leases behind a cached entry come from a majority, which shares a
      * replica with that majority. So once a write has completed, no node still holds an entry with an older value.
      * A new member of a group acknowledges no write before it has the leases of the member it replaced (handed over)
-     * or they have expired. A hit in the second half of the entry's time renews its leases in the background.
+     * or they have expired. While the entry is read, the renewal loop extends its leases in the background.
      */
     public void readNear(Environment env, Key key, OpCallback callback) {
         NearCache.Entry e = near.valid(key, env.nowMillis());
         if (e != null) {
-            if (env.nowMillis() >= e.renewAfterMillis()) {
-                renew(env, key, e);
-            }
+            near.touch(key, e, env.nowMillis());
             callback.doneTagged(e.tag(), e.value());
             return;
         }
@@ -1258,60 +1303,61 @@ public final class ReplicaManager {
             read(env, key, callback);
             return;
         }
-        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback, false);
-        sendLeaseRequests(env, op, null);
-    }
-
-    /**
-     * The runtime served {@code key} from its mirror of the near cache in the second half of the entry's time: ask
-     * the replicas to extend the leases, as a near read on the event loop would.
-     */
-    public void renewNear(Environment env, Key key) {
-        NearCache.Entry e = near.valid(key, env.nowMillis());
-        if (e != null && env.nowMillis() >= e.renewAfterMillis()) {
-            renew(env, key, e);
-        }
-    }
-
-    /**
-     * Asks the replicas to extend the leases behind a near-cache entry, in the background: the entry keeps serving
-     * until its own end, and gets a later end only if a majority extends the leases for the tag it has. At most one
-     * renewal per key and {@link #MAX_LEASE_RENEWALS_IN_FLIGHT} in all; a renewal that fails is simply dropped.
-     */
-    private void renew(Environment env, Key key, NearCache.Entry e) {
-        if (config.leaseMillis() == 0 || renewalsInFlight >= MAX_LEASE_RENEWALS_IN_FLIGHT) {
-            return;
-        }
-        for (LeaseOp other : leaseOps.values()) {
-            if (other.key.equals(key)) {
-                return; // a lease request for this key is in flight already
-            }
-        }
-        GroupView view = bestView(group(key));
-        if (view == null) {
-            return;
-        }
-        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), null, true);
-        op.tag = e.tag();
-        op.value = e.value();
-        renewalsInFlight++;
-        sendLeaseRequests(env, op, e.tag());
-    }
-
-    private void sendLeaseRequests(Environment env, LeaseOp op, Tag renewing) {
+        LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback);
         leaseOps.put(op.id, op);
         env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
         for (NodeRef n : distinct(op.view)) {
-            env.send(n.address(), new LeaseRequest(op.id, op.view.group(), op.view.epoch(), op.key, renewing));
+            env.send(n.address(), new LeaseRequest(op.id, op.view.group(), op.view.epoch(), op.key));
         }
     }
 
-    private LeaseOp removeLeaseOp(long id) {
-        LeaseOp op = leaseOps.remove(id);
-        if (op != null && op.renewal) {
-            renewalsInFlight--;
+    /** The renewal loop's period: a tenth of the lease, so a due entry is renewed well before it ends. */
+    private long renewSweepMillis() {
+        return Math.max(1, config.leaseMillis() / 10);
+    }
+
+    /**
+     * The renewal loop: every entry of this node's near cache in the second half of its time that was read within
+     * {@code nearIdleMillis} asks its group's replicas to extend its leases, in one request per group and replica (at
+     * most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each). Entries nobody reads any more are left to lapse.
+     */
+    private void renewDue(Environment env) {
+        if (renewer.full()) {
+            return;
         }
-        return op;
+        long now = env.nowMillis();
+        Map<Integer, List<Renewal>> due = new TreeMap<>();
+        near.forEachDue(now, (key, e) -> {
+            long used = near.lastUsedMillis(key, e);
+            if (used != Long.MIN_VALUE && now - used <= config.nearIdleMillis() && !renewer.renewing(key)) {
+                due.computeIfAbsent(group(key), g -> new ArrayList<>()).add(new Renewal(key, e.tag()));
+            }
+        });
+        for (Map.Entry<Integer, List<Renewal>> g : due.entrySet()) {
+            GroupView view = bestView(g.getKey());
+            if (view == null) {
+                continue;
+            }
+            List<NodeRef> replicas = distinct(view);
+            for (List<Renewal> keys : LeaseRenewer.chunks(g.getValue())) {
+                if (renewer.full()) {
+                    return;
+                }
+                LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys, replicas.size());
+                env.setTimer(config.opTimeoutMillis(), new RenewTimeout(b.id));
+                LeaseRenew request = new LeaseRenew(b.id, view.group(), view.epoch(), keys);
+                for (NodeRef n : replicas) {
+                    env.send(n.address(), request);
+                }
+            }
+        }
+    }
+
+    /** A majority extended {@code renewal}'s leases: the entry, if it still holds that tag, ends later. */
+    private void extended(Environment env, LeaseRenewer.Batch batch, Renewal renewal) {
+        long valid = config.leaseMillis() - config.leaseMillis() / 10; // as for a fresh lease, from when we asked
+        near.extend(renewal.key(), renewal.tag(), batch.sentAtMillis + valid, batch.sentAtMillis + valid / 2,
+                env.nowMillis());
     }
 
     private void onLeaseReply(Environment env, Address from, LeaseReply r) {
@@ -1320,32 +1366,22 @@ public final class ReplicaManager {
             return;
         }
         if (!r.granted() || op.tainted || (op.tag != null && !op.tag.equals(r.tag()))) {
-            removeLeaseOp(op.id);
-            if (!op.renewal) {
-                read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
-            }
-            return; // a renewal that fails changes nothing: the entry serves until its end
+            leaseOps.remove(op.id);
+            read(env, op.key, op.callback); // a lock, a revocation or disagreeing replicas: the ordinary read decides
+            return;
         }
-        if (!op.renewal) {
-            op.tag = r.tag();
-            op.value = r.value();
-        }
+        op.tag = r.tag();
+        op.value = r.value();
         op.granted.addAll(indicesOf(op.view, from));
         if (op.granted.size() >= op.view.majority()) {
-            removeLeaseOp(op.id);
+            leaseOps.remove(op.id);
             // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later;
-            // renewed (in the background) by a read in the second half of that time
+            // renewed (in the background) by the renewal loop from the second half of that time while it is read
             long lease = config.leaseMillis();
             long valid = lease - lease / 10;
-            NearCache.Entry current = near.valid(op.key, env.nowMillis());
-            if (op.renewal && current != null && (!current.tag().equals(op.tag)
-                    || current.validUntilMillis() >= op.sentAtMillis + valid)) {
-                return; // the entry changed meanwhile (a newer lease): leave it
-            }
-            near.install(op.key, op.tag, op.value, op.sentAtMillis + valid, op.sentAtMillis + valid / 2);
-            if (op.callback != null) {
-                op.callback.doneTagged(op.tag, op.value);
-            }
+            near.install(op.key, op.tag, op.value, op.sentAtMillis + valid, op.sentAtMillis + valid / 2,
+                    env.nowMillis());
+            op.callback.doneTagged(op.tag, op.value);
         }
     }
 
@@ -1363,22 +1399,18 @@ public final class ReplicaManager {
         final Key key;
         final GroupView view;
         final long sentAtMillis;
-        /** Null for a renewal. */
         final OpCallback callback;
-        /** Extends the leases of an entry this node has ({@code tag} and {@code value} are the entry's). */
-        final boolean renewal;
         final Set<Integer> granted = new TreeSet<>();
         Tag tag;
         Bytes value;
         boolean tainted;
 
-        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback, boolean renewal) {
+        LeaseOp(long id, Key key, GroupView view, long sentAtMillis, OpCallback callback) {
             this.id = id;
             this.key = key;
             this.view = view;
             this.sentAtMillis = sentAtMillis;
             this.callback = callback;
-            this.renewal = renewal;
         }
     }
 
@@ -1471,13 +1503,12 @@ public final class ReplicaManager {
 
     private void onNotServing(Environment env, NotServing n) {
         learnAndCatchUp(env, n.installed());
-        LeaseOp lease = removeLeaseOp(n.requestId());
+        LeaseOp lease = leaseOps.remove(n.requestId());
         if (lease != null) {
-            if (!lease.renewal) {
-                read(env, lease.key, lease.callback);
-            }
+            read(env, lease.key, lease.callback);
             return;
         }
+        renewer.end(n.requestId()); // a renewal sent at an old view: the next sweep asks the view just learnt
         Pull pull = pulls.remove(n.requestId());
         if (pull != null) {
             env.setTimer(config.checkIntervalMillis(), new PullRetry(pull));

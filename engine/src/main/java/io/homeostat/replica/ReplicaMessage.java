@@ -101,21 +101,40 @@ public sealed interface ReplicaMessage extends Message {
     record NotServing(long requestId, int group, GroupView installed) implements ReplicaMessage {
     }
 
-    /**
-     * Near-cache read: "read {@code key} and promise to revoke before it changes". Answered by {@link LeaseReply}.
-     * {@code renewing}: null for a new lease; otherwise the tag the holder's near cache has, and the replica extends
-     * the lease only if that is still its tag (the value is not sent again).
-     */
-    record LeaseRequest(long requestId, int group, long epoch, Key key, Tag renewing) implements ReplicaMessage {
+    /** Near-cache read: "read {@code key} and promise to revoke before it changes". Answered by {@link LeaseReply}. */
+    record LeaseRequest(long requestId, int group, long epoch, Key key) implements ReplicaMessage {
     }
 
     /**
      * The value and tag of {@code key} at the replica; {@code granted}: the replica recorded the lease (not when the
-     * key is write-locked, a write to it is revoking leases, the replica tracks too many leases, or a renewal names a
-     * tag that is no longer current). {@code value} is null for a renewal.
+     * key is write-locked, a write to it is revoking leases, or the replica tracks too many leases).
      */
     record LeaseReply(long requestId, int group, long epoch, Tag tag, Bytes value, boolean granted)
             implements ReplicaMessage {
+    }
+
+    /**
+     * Near-cache renewal of several keys of one group at once: "extend my lease on each of these keys if it still has
+     * the tag I hold" (values are not sent again). Answered by {@link LeaseRenewReply}.
+     */
+    record LeaseRenew(long requestId, int group, long epoch, List<Renewal> keys) implements ReplicaMessage {
+        public LeaseRenew {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /** One key of a {@link LeaseRenew} and the tag of the value the holder's near cache has for it. */
+    record Renewal(Key key, Tag tag) {
+    }
+
+    /**
+     * The positions in the request's {@code keys} whose leases the replica extended: the key still has the tag named,
+     * is not write-locked and no write to it is revoking leases, and the replica tracks few enough leases.
+     */
+    record LeaseRenewReply(long requestId, int group, long epoch, List<Integer> granted) implements ReplicaMessage {
+        public LeaseRenewReply {
+            granted = List.copyOf(granted);
+        }
     }
 
     /** The sender is about to change {@code key}: drop it from the near cache and answer {@link RevokeAck}. */

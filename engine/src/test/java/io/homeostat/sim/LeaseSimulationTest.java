@@ -224,78 +224,127 @@ class LeaseSimulationTest {
         assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
     }
 
+    /** Three replicas and a reader that holds no position, with every group moved off the founder alone. */
+    private record ReaderRun(Cluster c, Address a, Address reader, String key, long[] fresh, long[] renewals) {
+    }
+
     /**
-     * A key read steadily through the near cache for ten lease periods stays local after the first read: reads in the
-     * second half of an entry's time renew its leases in the background, and no read goes to the replicas again. A
-     * write still revokes the renewed lease: it completes without waiting a lease period, and the next near read sees
-     * it.
+     * A cluster of three positioned nodes and a reader, once every group is on three nodes and the quarantines are
+     * over; the reader knows the view of {@code key}'s group. {@code fresh} counts the reader's round trips for the key
+     * (lease requests and quorum reads) from now on, {@code renewals} the renewal requests that name it.
+     */
+    private static ReaderRun readerRun(long seed, ReplicaConfig config) {
+        Cluster c = new Cluster(seed, config);
+        Address founder = c.add();
+        Address a = c.add();
+        Address b = c.add();
+        Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+        c.sim.start(founder);
+        c.sim.runUntil(SECOND);
+        c.sim.start(a);
+        c.sim.start(b);
+        c.sim.start(reader);
+        Map<Integer, String> keys = c.keyPerGroup();
+        assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+        c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+        String key = keys.get(0);
+        // the reader learns the group's view with a quorum read (a near read with no view known reads that way)
+        c.replicas(reader).read(c.sim.node(reader), Key.of(key), new ReplicaManager.OpCallback() {
+            @Override
+            public void done(Bytes value) {
+            }
+
+            @Override
+            public void failed(ReplicaManager.Failure failure, String reason) {
+            }
+        });
+        c.sim.runUntil(c.sim.nowMicros() + SECOND);
+        long[] fresh = {0};
+        long[] renewals = {0};
+        c.sim.onTransmit((from, to, m) -> {
+            if (!from.equals(reader)) {
+                return;
+            }
+            if (m instanceof ReplicaMessage.LeaseRequest l && l.key().equals(Key.of(key))) {
+                fresh[0]++;
+            } else if (m instanceof ReplicaMessage.LeaseRenew l
+                    && l.keys().stream().anyMatch(r -> r.key().equals(Key.of(key)))) {
+                renewals[0]++;
+            } else if (m instanceof ReplicaMessage.ReadRequest r && r.key().equals(Key.of(key))) {
+                fresh[0]++;
+            }
+        });
+        return new ReaderRun(c, a, reader, key, fresh, renewals);
+    }
+
+    /**
+     * A key read steadily through the near cache for ten lease periods stays local after the first read: the renewal
+     * loop extends its leases in the background, and no read goes to the replicas again. A write still revokes the
+     * renewed lease: it completes without waiting a lease period, and the next near read sees it.
      */
     @Test
     void aKeyReadSteadilyStaysLocalByRenewal() {
         for (long seed = 1; seed <= 3; seed++) {
-            Cluster c = new Cluster(seed, CONFIG);
-            Address founder = c.add();
-            Address a = c.add();
-            Address b = c.add();
-            Address reader = c.addAt(CONFIG.placement().anchor(CONFIG.placement().groups() - 1).next());
-            c.sim.start(founder);
-            c.sim.runUntil(SECOND);
-            c.sim.start(a);
-            c.sim.start(b);
-            c.sim.start(reader);
-            Map<Integer, String> keys = c.keyPerGroup();
-            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
-                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
-            c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
-            String key = keys.get(0);
-            // the reader learns the group's view with a quorum read (a near read with no view known reads that way)
-            c.replicas(reader).read(c.sim.node(reader), Key.of(key), new ReplicaManager.OpCallback() {
-                @Override
-                public void done(Bytes value) {
-                }
-
-                @Override
-                public void failed(ReplicaManager.Failure failure, String reason) {
-                }
-            });
-            c.sim.runUntil(c.sim.nowMicros() + SECOND);
-            long[] fresh = {0};
-            long[] renewals = {0};
-            c.sim.onTransmit((from, to, m) -> {
-                if (!from.equals(reader)) {
-                    return;
-                }
-                if (m instanceof ReplicaMessage.LeaseRequest l && l.key().equals(Key.of(key))) {
-                    if (l.renewing() == null) {
-                        fresh[0]++;
-                    } else {
-                        renewals[0]++;
-                    }
-                } else if (m instanceof ReplicaMessage.ReadRequest r && r.key().equals(Key.of(key))) {
-                    fresh[0]++;
-                }
-            });
-            assertThat(c.readNear(reader, key)).as("the first read asks the replicas").isFalse();
+            ReaderRun r = readerRun(seed, CONFIG);
+            Cluster c = r.c();
+            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
             c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
-            long afterFirst = fresh[0];
+            long afterFirst = r.fresh()[0];
             int remote = 0;
             long periodsEnd = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
             while (c.sim.nowMicros() < periodsEnd) {
-                if (!c.readNear(reader, key)) {
+                if (!c.readNear(r.reader(), r.key())) {
                     remote++;
                 }
                 c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             }
             assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
-            assertThat(fresh[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
-            assertThat(renewals[0]).as("seed %d: renewal requests", seed).isGreaterThanOrEqualTo(9);
+            assertThat(r.fresh()[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
+            // one renewal to each of the three replicas about every half lease
+            assertThat(r.renewals()[0]).as("seed %d: renewal requests", seed).isGreaterThanOrEqualTo(3 * 15);
             long[] latency = {-2};
-            c.write(a, key, l -> latency[0] = l);
+            c.write(r.a(), r.key(), l -> latency[0] = l);
             c.sim.runUntil(() -> latency[0] != -2, MS, c.sim.nowMicros() + 10 * SECOND);
             assertThat(latency[0]).as("seed %d: the write revokes the renewed lease (µs)", seed)
                     .isBetween(0L, LEASE_MILLIS * MS / 4);
-            assertThat(c.readNear(reader, key)).as("seed %d: the revoked entry is gone", seed).isFalse();
+            assertThat(c.readNear(r.reader(), r.key())).as("seed %d: the revoked entry is gone", seed).isFalse();
             c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+    }
+
+    /**
+     * A key read only every few lease periods, but within the idle bound, stays local too: its leases are renewed
+     * whether or not a read falls in the second half of one. Once nobody reads it for longer than the idle bound, the
+     * renewals stop and the entry lapses: the next read asks the replicas again.
+     */
+    @Test
+    void aKeyReadRarelyStaysLocalWithinTheIdleBoundAndLapsesAfterIt() {
+        long idleMillis = 4 * LEASE_MILLIS;
+        for (long seed = 1; seed <= 3; seed++) {
+            ReaderRun r = readerRun(seed, CONFIG.withNearIdleMillis(idleMillis));
+            Cluster c = r.c();
+            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            long afterFirst = r.fresh()[0];
+            int remote = 0;
+            for (int i = 0; i < 6; i++) {
+                c.sim.runUntil(c.sim.nowMicros() + 5 * LEASE_MILLIS * MS / 2); // 2.5 lease periods between reads
+                if (!c.readNear(r.reader(), r.key())) {
+                    remote++;
+                }
+            }
+            assertThat(remote).as("seed %d: rare reads not served locally", seed).isZero();
+            assertThat(r.fresh()[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
+            // no more reads: renewals stop within the idle bound and a lease period
+            c.sim.runUntil(c.sim.nowMicros() + (idleMillis + 2 * LEASE_MILLIS) * MS);
+            long renewalsThen = r.renewals()[0];
+            c.sim.runUntil(c.sim.nowMicros() + 5 * LEASE_MILLIS * MS);
+            assertThat(r.renewals()[0]).as("seed %d: renewals of an idle entry", seed).isEqualTo(renewalsThen);
+            assertThat(c.readNear(r.reader(), r.key())).as("seed %d: the idle entry lapsed", seed).isFalse();
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(r.fresh()[0] - afterFirst).as("seed %d: the read after the lapse", seed).isPositive();
             assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
         }
     }

@@ -42,14 +42,26 @@ public final class ThreadedClient implements Homeostat {
     private final ClientOptions options;
 
     /**
-     * A value the node's near cache holds, mirrored for reads on the caller's thread. A hit at or after
-     * {@code renewAtMillis} (half of its time left) asks the event loop, once, to renew the leases behind it.
+     * A value the node's near cache holds, mirrored for reads on the caller's thread. A hit records when it happened
+     * ({@code lastHitMillis}, to the nearest {@link #HIT_RESOLUTION_MILLIS}): the node's renewal loop keeps renewing the
+     * leases of entries that are read, and lets the others lapse.
      */
-    private record NearValue(Bytes value, long validUntilMillis, long renewAtMillis, boolean renewalAsked) {
-        NearValue asked() {
-            return new NearValue(value, validUntilMillis, renewAtMillis, true);
+    private static final class NearValue {
+        final Tag tag;
+        final Bytes value;
+        final long validUntilMillis;
+        volatile long lastHitMillis;
+
+        NearValue(Tag tag, Bytes value, long validUntilMillis, long lastHitMillis) {
+            this.tag = tag;
+            this.value = value;
+            this.validUntilMillis = validUntilMillis;
+            this.lastHitMillis = lastHitMillis;
         }
     }
+
+    /** A hit writes its time only if the last one recorded is older than this (hits stay a plain read mostly). */
+    private static final long HIT_RESOLUTION_MILLIS = 10;
 
     /**
      * The node's near cache as the event loop last reported it: it removes an entry here before it answers the
@@ -65,13 +77,20 @@ public final class ThreadedClient implements Homeostat {
         node.execute(env -> protocol.replicas().setNearCacheListener(new NearCacheListener() {
             @Override
             public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
-                long now = node.nowMillis();
-                near.put(key, new NearValue(value, validUntilMillis, now + (validUntilMillis - now) / 2, false));
+                // a renewal installs the same tag again: the hits recorded so far still count
+                near.compute(key, (k, old) -> new NearValue(tag, value, validUntilMillis,
+                        old != null && old.tag.equals(tag) ? old.lastHitMillis : Long.MIN_VALUE));
             }
 
             @Override
             public void removed(Key key) {
                 near.remove(key);
+            }
+
+            @Override
+            public long lastReadMillis(Key key) {
+                NearValue v = near.get(key);
+                return v == null ? Long.MIN_VALUE : v.lastHitMillis;
             }
         }));
     }
@@ -89,11 +108,12 @@ public final class ThreadedClient implements Homeostat {
         Key k = Key.of(key);
         NearValue v = near.get(k);
         long now = node.nowMillis();
-        if (v != null && now < v.validUntilMillis()) {
-            if (now >= v.renewAtMillis() && !v.renewalAsked() && near.replace(k, v, v.asked())) {
-                node.execute(env -> protocol.replicas().renewNear(env, k)); // in the background, once per entry
+        if (v != null && now < v.validUntilMillis) {
+            long last = v.lastHitMillis;
+            if (last == Long.MIN_VALUE || now - last >= HIT_RESOLUTION_MILLIS) {
+                v.lastHitMillis = now;
             }
-            return Optional.ofNullable(v.value()).map(Bytes::toBytes);
+            return Optional.ofNullable(v.value).map(Bytes::toBytes);
         }
         Read r = await(read(k, true), deadline());
         return Optional.ofNullable(r.value).map(Bytes::toBytes);
