@@ -30,6 +30,17 @@ public interface Homeostat {
         return get(key);
     }
 
+    /**
+     * A near read ({@link #getNear(byte[])}) whose value (null: absent) is handed to {@code decode}, and its result
+     * returned. While this node's near-cache entry for the key stays the same (no write to the key, no lapse), later
+     * calls with the same {@code decode} instance return the object it produced the first time, without copying or
+     * decoding the bytes again. So {@code decode} must be a pure function of the bytes (equal bytes, equal results),
+     * and its results must be safe to share between threads; each entry remembers one decoder's result (the last).
+     */
+    default <T> T getNear(byte[] key, Function<byte[], T> decode) {
+        return decode.apply(getNear(key).orElse(null));
+    }
+
     void put(byte[] key, byte[] value);
 
     void delete(byte[] key);

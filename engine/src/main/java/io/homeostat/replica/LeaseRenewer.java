@@ -15,7 +15,7 @@ import java.util.Set;
  * The holder side of lease renewal: the near-cache entries of one group that are due are renewed together, one
  * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key. This keeps a
  * working set local for as long as it is read (within the idle bound), whether or not each key happens to be read in
- * the second half of its lease.
+ * the last part of its lease.
  *
  * <p>Why an extension is safe: it is the renewal argument of {@link ReplicaManager#readNear}, key by key. A replica
  * extends a key's lease only if the key still has the tag the holder caches, is not write-locked and no write to it is

@@ -1311,13 +1311,29 @@ public final class ReplicaManager {
         }
     }
 
-    /** The renewal loop's period: a tenth of the lease, so a due entry is renewed well before it ends. */
+    /** The renewal loop's period: a twentieth of the lease. */
     private long renewSweepMillis() {
-        return Math.max(1, config.leaseMillis() / 10);
+        return Math.max(1, config.leaseMillis() / 20);
     }
 
     /**
-     * The renewal loop: every entry of this node's near cache in the second half of its time that was read within
+     * The end of a near-cache entry whose leases were asked for at {@code sentAtMillis}: a tenth before the replicas'
+     * leases end, counted from when we asked (they count from later).
+     */
+    private long nearValidUntil(long sentAtMillis) {
+        return sentAtMillis + config.leaseMillis() - config.leaseMillis() / 10;
+    }
+
+    /**
+     * When the renewal loop starts renewing such an entry: at 7/10 of the lease, so the loop sends the request by 3/4
+     * and the round trip has 3/20 of a lease (600 ms with the JPA adapter's 4 s) before the entry would end.
+     */
+    private long nearRenewAfter(long sentAtMillis) {
+        return sentAtMillis + config.leaseMillis() * 7 / 10;
+    }
+
+    /**
+     * The renewal loop: every entry of this node's near cache past its renewal time that was read within
      * {@code nearIdleMillis} asks its group's replicas to extend its leases, in one request per group and replica (at
      * most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each). Entries nobody reads any more are left to lapse.
      */
@@ -1355,9 +1371,8 @@ public final class ReplicaManager {
 
     /** A majority extended {@code renewal}'s leases: the entry, if it still holds that tag, ends later. */
     private void extended(Environment env, LeaseRenewer.Batch batch, Renewal renewal) {
-        long valid = config.leaseMillis() - config.leaseMillis() / 10; // as for a fresh lease, from when we asked
-        near.extend(renewal.key(), renewal.tag(), batch.sentAtMillis + valid, batch.sentAtMillis + valid / 2,
-                env.nowMillis());
+        near.extend(renewal.key(), renewal.tag(), nearValidUntil(batch.sentAtMillis),
+                nearRenewAfter(batch.sentAtMillis), env.nowMillis());
     }
 
     private void onLeaseReply(Environment env, Address from, LeaseReply r) {
@@ -1375,11 +1390,8 @@ public final class ReplicaManager {
         op.granted.addAll(indicesOf(op.view, from));
         if (op.granted.size() >= op.view.majority()) {
             leaseOps.remove(op.id);
-            // valid until a tenth before the replicas' leases end, counted from when we asked: they count from later;
-            // renewed (in the background) by the renewal loop from the second half of that time while it is read
-            long lease = config.leaseMillis();
-            long valid = lease - lease / 10;
-            near.install(op.key, op.tag, op.value, op.sentAtMillis + valid, op.sentAtMillis + valid / 2,
+            // renewed (in the background) by the renewal loop while it is read
+            near.install(op.key, op.tag, op.value, nearValidUntil(op.sentAtMillis), nearRenewAfter(op.sentAtMillis),
                     env.nowMillis());
             op.callback.doneTagged(op.tag, op.value);
         }

@@ -44,24 +44,47 @@ public final class ThreadedClient implements Homeostat {
     /**
      * A value the node's near cache holds, mirrored for reads on the caller's thread. A hit records when it happened
      * ({@code lastHitMillis}, to the nearest {@link #HIT_RESOLUTION_MILLIS}): the node's renewal loop keeps renewing the
-     * leases of entries that are read, and lets the others lapse.
+     * leases of entries that are read, and lets the others lapse. {@code memo} is the last decoder's result for this
+     * value ({@link #getNear(byte[], Function)}); a renewal (same tag, same value) keeps it.
      */
     private static final class NearValue {
         final Tag tag;
         final Bytes value;
         final long validUntilMillis;
         volatile long lastHitMillis;
+        volatile Memo memo;
 
-        NearValue(Tag tag, Bytes value, long validUntilMillis, long lastHitMillis) {
+        NearValue(Tag tag, Bytes value, long validUntilMillis, NearValue previous) {
             this.tag = tag;
             this.value = value;
             this.validUntilMillis = validUntilMillis;
-            this.lastHitMillis = lastHitMillis;
+            boolean same = previous != null && previous.tag.equals(tag);
+            this.lastHitMillis = same ? previous.lastHitMillis : Long.MIN_VALUE;
+            this.memo = same ? previous.memo : null;
+        }
+
+        /** Records a hit at {@code nowMillis}; returns whether the entry was still valid then. */
+        boolean hit(long nowMillis) {
+            if (nowMillis >= validUntilMillis) {
+                return false;
+            }
+            long last = lastHitMillis;
+            if (last == Long.MIN_VALUE || nowMillis - last >= HIT_RESOLUTION_MILLIS) {
+                lastHitMillis = nowMillis;
+            }
+            return true;
         }
     }
 
-    /** A hit writes its time only if the last one recorded is older than this (hits stay a plain read mostly). */
-    private static final long HIT_RESOLUTION_MILLIS = 10;
+    /** What {@code decode} made of a near-cache value. */
+    private record Memo(Function<byte[], ?> decode, Object result) {
+    }
+
+    /**
+     * A hit writes its time only if the last one recorded is older than this, so hits stay plain reads (no write to a
+     * line other cores read); far below the idle bound the time serves.
+     */
+    private static final long HIT_RESOLUTION_MILLIS = 1_000;
 
     /**
      * The node's near cache as the event loop last reported it: it removes an entry here before it answers the
@@ -77,9 +100,8 @@ public final class ThreadedClient implements Homeostat {
         node.execute(env -> protocol.replicas().setNearCacheListener(new NearCacheListener() {
             @Override
             public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
-                // a renewal installs the same tag again: the hits recorded so far still count
-                near.compute(key, (k, old) -> new NearValue(tag, value, validUntilMillis,
-                        old != null && old.tag.equals(tag) ? old.lastHitMillis : Long.MIN_VALUE));
+                // a renewal installs the same tag again: the hits recorded so far, and the decoded value, still count
+                near.compute(key, (k, old) -> new NearValue(tag, value, validUntilMillis, old));
             }
 
             @Override
@@ -107,16 +129,37 @@ public final class ThreadedClient implements Homeostat {
     public Optional<byte[]> getNear(byte[] key) {
         Key k = Key.of(key);
         NearValue v = near.get(k);
-        long now = node.nowMillis();
-        if (v != null && now < v.validUntilMillis) {
-            long last = v.lastHitMillis;
-            if (last == Long.MIN_VALUE || now - last >= HIT_RESOLUTION_MILLIS) {
-                v.lastHitMillis = now;
-            }
+        if (v != null && v.hit(node.nowMillis())) {
             return Optional.ofNullable(v.value).map(Bytes::toBytes);
         }
         Read r = await(read(k, true), deadline());
         return Optional.ofNullable(r.value).map(Bytes::toBytes);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T getNear(byte[] key, Function<byte[], T> decode) {
+        Key k = Key.of(key);
+        NearValue v = near.get(k);
+        if (v != null && v.hit(node.nowMillis())) {
+            Memo m = v.memo;
+            if (m != null && m.decode() == decode) {
+                return (T) m.result();
+            }
+            return decodeInto(v, decode);
+        }
+        Read r = await(read(k, true), deadline());
+        NearValue installed = near.get(k); // the read leased the key: the entry is in place before it completes
+        if (installed != null && installed.tag.equals(r.tag()) && installed.hit(node.nowMillis())) {
+            return decodeInto(installed, decode);
+        }
+        return decode.apply(r.value == null ? null : r.value.toBytes());
+    }
+
+    private static <T> T decodeInto(NearValue v, Function<byte[], T> decode) {
+        T result = decode.apply(v.value == null ? null : v.value.toBytes());
+        v.memo = new Memo(decode, result);
+        return result;
     }
 
     @Override

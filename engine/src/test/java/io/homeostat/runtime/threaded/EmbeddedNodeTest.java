@@ -196,4 +196,45 @@ class EmbeddedNodeTest {
             return reader.status(5_000).nearCacheEntries() > 0;
         }, "the reader to hold keys under read leases");
     }
+
+    /**
+     * A decoded near read decodes once per near-cache entry: while the entry is unchanged, the same decoder gets back
+     * the very object it made (no copy, no decode), another decoder decodes afresh, and once another node's write has
+     * returned, the next decoded read gets the new value, never the object decoded from the old one.
+     */
+    @Test
+    void decodedNearReadsAreReusedUntilAWriteReplacesTheValue() throws Exception {
+        startCluster(3);
+        EmbeddedNode reader = nodes.get(0);
+        EmbeddedNode writer = nodes.get(1);
+        java.util.concurrent.atomic.AtomicInteger decodes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Function<byte[], String> decode = b -> {
+            decodes.incrementAndGet();
+            return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        };
+        for (int round = 0; round < 5; round++) {
+            String key = "decoded-" + round;
+            byte[] key8 = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            writer.client().put(key, bytes("v1-" + round));
+            // right after a write the replicas may refuse a lease (the transaction's lock): wait for a local hit
+            String[] first = {null};
+            Await.until(Duration.ofSeconds(10), () -> {
+                String a = reader.client().getNear(key8, decode);
+                String b = reader.client().getNear(key8, decode);
+                first[0] = a;
+                return a != null && a == b;
+            }, "a near hit on " + key + " that reuses its decoded value");
+            assertThat(first[0]).isEqualTo("v1-" + round);
+            int before = decodes.get();
+            for (int i = 0; i < 100; i++) {
+                assertThat(reader.client().getNear(key8, decode)).isSameAs(first[0]);
+            }
+            assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
+            java.util.function.Function<byte[], String> other = b -> new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(reader.client().getNear(key8, other)).isEqualTo("v1-" + round).isNotSameAs(first[0]);
+            writer.client().put(key, bytes("v2-" + round));
+            assertThat(reader.client().getNear(key8, decode)).as("the read after the write returned")
+                    .isEqualTo("v2-" + round);
+        }
+    }
 }
