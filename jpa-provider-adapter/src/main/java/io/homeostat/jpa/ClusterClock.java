@@ -2,6 +2,7 @@ package io.homeostat.jpa;
 
 import io.homeostat.Homeostat;
 import io.homeostat.Transaction;
+import java.util.function.Function;
 
 /**
  * The cluster-wide logical clock of the cache, one counter in the linearizable store. Reads never move it; it
@@ -20,10 +21,15 @@ final class ClusterClock {
         this.store = store;
     }
 
-    /** The current time: one linearizable read (a near read: local while no invalidation moves the clock). */
+    /**
+     * The current time: one linearizable read (a near read: local while no invalidation moves the clock; the value
+     * decoded by the first local read is reused until the clock moves).
+     */
     long now() {
-        return store.getNear(KEY).map(b -> Bytes.getLong(b, 0)).orElse(0L);
+        return store.getNear(KEY, TIME);
     }
+
+    private static final Function<byte[], Long> TIME = b -> b == null ? 0L : Bytes.getLong(b, 0);
 
     /** The current time as seen by {@code tx} (validated at its commit). */
     static long now(Transaction tx) {

@@ -20,7 +20,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         String transport, String transportStack, int port, int portRange, List<String> initialMembers,
         String bindAddress, String credential, String credentialPassword, long operationTimeoutMillis,
         long startupTimeoutMillis, long leaveTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
-        int maxAttempts, List<String> serializationAllow, long leaseMillis, int decodedEntries,
+        int maxAttempts, List<String> serializationAllow, long leaseMillis, boolean reuseDecoded,
         int asyncReleaseMaxInFlight) {
 
     /** Every valid property and its default ("" where there is none). */
@@ -43,7 +43,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
         d.put(NEAR_CACHE_LEASE_MILLIS, "4000");
-        d.put(NEAR_CACHE_DECODED_ENTRIES, "16384");
+        d.put(NEAR_CACHE_REUSE_DECODED, "true");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
         d.put(LEAVE_TIMEOUT_MILLIS, "30000");
         d.put(STOP_TIMEOUT_MILLIS, "5000");
@@ -168,7 +168,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
                 longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
                 intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), lease,
-                intIn(v, NEAR_CACHE_DECODED_ENTRIES, 0, 1 << 20), intIn(v, ASYNC_RELEASE_MAX_IN_FLIGHT, 0, 65_536));
+                bool(v, NEAR_CACHE_REUSE_DECODED), intIn(v, ASYNC_RELEASE_MAX_IN_FLIGHT, 0, 65_536));
     }
 
     /** The values of {@link #NODE_SETTINGS}, to compare factories sharing a node. */
@@ -205,6 +205,14 @@ record Config(String clusterName, String nodeName, String founder, int replicati
             throw invalid(key + "='" + s + "' must be 1..64 characters of A-Z a-z 0-9 . _ -");
         }
         return s;
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        String s = v.get(key).trim().toLowerCase(Locale.ROOT);
+        if (!s.equals("true") && !s.equals("false")) {
+            throw invalid(key + "='" + v.get(key) + "' is not true or false");
+        }
+        return s.equals("true");
     }
 
     private static int intIn(Map<String, String> v, String key, int min, int max) {

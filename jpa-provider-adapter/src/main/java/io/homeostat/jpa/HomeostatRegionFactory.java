@@ -135,7 +135,7 @@ public final class HomeostatRegionFactory extends AbstractRegionFactory {
     }
 
     RegionStore regionStore(String regionName) {
-        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes(), config.decodedEntries(),
+        return new RegionStore(regionName, node.client(), codec, clock, config.maxEntryBytes(), config.reuseDecoded(),
                 releaser);
     }
 

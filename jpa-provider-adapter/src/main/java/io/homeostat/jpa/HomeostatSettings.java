@@ -89,13 +89,13 @@ public final class HomeostatSettings {
     public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
 
     /**
-     * Slots per domain-data region for decoded near hits, 0..1048576 (rounded up to a power of two; 0 turns it off).
-     * A read whose entry is byte for byte the one a slot decoded last returns that slot's object instead of decoding
-     * again; a slot holds one entry (the newest read that hashed to it), so memory is bounded by slots times entry
-     * size per region that is read. Only Hibernate's entity and collection cache entries are kept, which Hibernate
-     * never changes (it assembles new objects from them). Default 16384.
+     * Whether a hit on an unchanged near-cache entry returns the object decoded by the first hit, {@code true} or
+     * {@code false}. The decoded object is kept with the engine's near-cache entry and dropped with it (on any write to
+     * the key, before the write completes, or when its lease lapses), so memory is bounded by the near cache. Only
+     * Hibernate's entity and collection cache entries are kept, which Hibernate never changes (it assembles new
+     * objects from them); anything else is decoded on every read. Default {@code true}.
      */
-    public static final String NEAR_CACHE_DECODED_ENTRIES = "homeostat.near-cache.decoded-entries";
+    public static final String NEAR_CACHE_REUSE_DECODED = "homeostat.near-cache.reuse-decoded";
 
     /**
      * How long startup waits for the node to serve reads and writes, in ms, counted from the start of the node: it

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.hibernate.cache.CacheException;
@@ -36,28 +37,33 @@ final class RegionStore {
     private final byte[] genKey;
     private final int maxEntryBytes;
     /**
-     * Decoded near hits, one per slot (the newest read that hashed to it); null when turned off. Written and read
-     * without locks: a slot is an immutable record, so a reader sees either a whole one or an older one, and any
-     * record it sees is used only if its raw entry equals, byte for byte, the entry the store just returned.
+     * Turns a stored entry into what a read needs (the engine keeps the result with its near-cache entry while that is
+     * unchanged); a fresh decode on every read when reuse is turned off.
      */
-    private final Decoded[] decoded;
+    private final Function<byte[], Hit> hits;
+    private final boolean reuseDecoded;
     private final Releaser releaser;
 
-    /** A decoded entry: the store key and raw entry it was decoded from, and the object Hibernate gets. */
-    private record Decoded(byte[] storeKey, byte[] raw, Object value) {
+    /**
+     * A stored entry as a read sees it: not a value ({@code gen} -1: absent, locked, or a tombstone), or a value of
+     * generation {@code gen}, decoded into {@code shared} if one object may serve every session, else kept as
+     * {@code raw} and decoded on every read; {@code rejected} if the serialization filter refused it.
+     */
+    private record Hit(long gen, Object shared, byte[] raw, String rejected) {
+        static final Hit NOT_A_VALUE = new Hit(-1, null, null, null);
     }
 
     /** Reads and writes go through {@code store}, whose client options bound every call's time. */
     RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes) {
-        this(name, store, codec, clock, maxEntryBytes, 0, null);
+        this(name, store, codec, clock, maxEntryBytes, false, null);
     }
 
     /**
-     * As above, with {@code decodedEntries} slots for decoded hits (rounded up to a power of two; 0: none), and the
-     * after-commit steps of READ_WRITE updates run by {@code releaser} (null: on the committing thread).
+     * As above; {@code reuseDecoded}: a hit on an unchanged near-cache entry returns the object decoded by the first
+     * hit; the after-commit steps of READ_WRITE updates run by {@code releaser} (null: on the committing thread).
      */
     RegionStore(String name, Homeostat store, Codec codec, ClusterClock clock, int maxEntryBytes,
-            int decodedEntries, Releaser releaser) {
+            boolean reuseDecoded, Releaser releaser) {
         this.name = name;
         this.store = store;
         this.codec = codec;
@@ -66,11 +72,8 @@ final class RegionStore {
         this.entryPrefix = Bytes.concat(base, new byte[] {'e'});
         this.genKey = Bytes.concat(base, new byte[] {'g'});
         this.maxEntryBytes = maxEntryBytes;
-        int slots = 1;
-        while (slots < decodedEntries) {
-            slots <<= 1;
-        }
-        this.decoded = decodedEntries <= 0 ? null : new Decoded[slots];
+        this.reuseDecoded = reuseDecoded;
+        this.hits = this::hitOf;
         this.releaser = releaser;
     }
 
@@ -84,8 +87,14 @@ final class RegionStore {
 
     /** The region's generation and the cluster time of its last eviction. */
     private record Gen(long gen, long evictTs) {
+        static final Gen NONE = new Gen(0, -1);
+
         static Gen parse(Optional<byte[]> raw) {
-            return raw.map(b -> new Gen(Bytes.getLong(b, 0), Bytes.getLong(b, 8))).orElse(new Gen(0, -1));
+            return raw.map(Gen::parse).orElse(NONE);
+        }
+
+        static Gen parse(byte[] raw) {
+            return raw == null ? NONE : new Gen(Bytes.getLong(raw, 0), Bytes.getLong(raw, 8));
         }
 
         byte[] toBytes() {
@@ -102,8 +111,10 @@ final class RegionStore {
 
     /** The region's generation by a near read (local while this node holds a lease on the generation key). */
     private Gen nearGen() {
-        return Gen.parse(store.getNear(genKey));
+        return store.getNear(genKey, GEN);
     }
+
+    private static final Function<byte[], Gen> GEN = Gen::parse;
 
     private Gen gen(Transaction tx) {
         return Gen.parse(tx.get(genKey));
@@ -112,35 +123,25 @@ final class RegionStore {
     // ------------------------------------------------------------------ reads
 
     /**
-     * The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). A hit
-     * whose raw entry is byte for byte the one last decoded in its slot returns that decoded object again: equal
-     * bytes decode to an equal value, so this can never return anything the store does not hold now.
+     * The cached value, or null on a miss (absent, locked, invalidated, evicted, unreadable or unavailable). A hit on
+     * a near-cache entry that has not changed since an earlier hit returns the object that hit decoded (for entity and
+     * collection entries; see {@link #shareable}): the engine drops it with the entry, before any write to the key
+     * completes, so it is never older than what the store holds.
      */
     Object get(byte[] key) {
         try {
             // near reads: local while this node holds read leases on both keys, and as linearizable as quorum reads
             // (every write to either key revokes the leases before it completes)
             byte[] k = storeKey(key);
-            byte[] raw = store.getNear(k).orElse(null);
-            if (raw == null || !Entry.isValue(raw)) {
+            Hit h = reuseDecoded ? store.getNear(k, hits) : hitOf(store.getNear(k).orElse(null));
+            if (h.gen() < 0 || h.gen() != nearGen().gen) {
                 return null;
             }
-            if (Entry.valueGen(raw) != nearGen().gen) {
+            if (h.rejected() != null) {
+                LOG.warning(() -> "Homeostat L2 region " + name + ": ignoring a cache entry: " + h.rejected());
                 return null;
             }
-            if (decoded == null) {
-                return decodeValue(raw);
-            }
-            int slot = slot(k);
-            Decoded d = decoded[slot];
-            if (d != null && Arrays.equals(d.raw, raw) && Arrays.equals(d.storeKey, k)) {
-                return d.value;
-            }
-            Object value = decodeValue(raw);
-            if (shareable(value)) {
-                decoded[slot] = new Decoded(k, raw, value); // k and raw are this call's own copies
-            }
-            return value;
+            return h.shared() != null ? h.shared() : decodeValue(h.raw());
         } catch (Codec.RejectedPayloadException ex) {
             LOG.warning(() -> "Homeostat L2 region " + name + ": ignoring a cache entry: " + ex.getMessage());
             return null;
@@ -150,13 +151,18 @@ final class RegionStore {
         }
     }
 
-    /** FNV-1a over the key, then MurmurHash3's finalizer: keys that differ in one byte land in unrelated slots. */
-    private int slot(byte[] k) {
-        int h = 0x811c9dc5;
-        for (byte b : k) {
-            h = (h ^ (b & 0xFF)) * 0x01000193;
+    /** What a read makes of a stored entry (a pure function of its bytes, as the engine's reuse requires). */
+    private Hit hitOf(byte[] raw) {
+        if (raw == null || !Entry.isValue(raw)) {
+            return Hit.NOT_A_VALUE;
         }
-        return KeyCodec.scramble(h) & (decoded.length - 1);
+        long gen = Entry.valueGen(raw);
+        try {
+            Object value = decodeValue(raw);
+            return shareable(value) ? new Hit(gen, value, null, null) : new Hit(gen, null, raw, null);
+        } catch (Codec.RejectedPayloadException ex) {
+            return new Hit(gen, null, null, ex.getMessage());
+        }
     }
 
     private Object decodeValue(byte[] raw) {

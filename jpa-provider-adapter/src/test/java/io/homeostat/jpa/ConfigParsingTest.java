@@ -41,17 +41,21 @@ class ConfigParsingTest {
     }
 
     @Test
-    void decodedEntriesAndAsyncReleasesHaveBoundedDefaultsAndCanBeTurnedOff() {
+    void decodedReuseAndAsyncReleasesHaveBoundedDefaultsAndCanBeTurnedOff() {
         Config d = Config.from(Map.of());
-        org.assertj.core.api.Assertions.assertThat(d.decodedEntries()).isEqualTo(16_384);
+        org.assertj.core.api.Assertions.assertThat(d.reuseDecoded()).isTrue();
         org.assertj.core.api.Assertions.assertThat(d.asyncReleaseMaxInFlight()).isEqualTo(256);
-        Config off = Config.from(Map.of(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES, "0",
+        Config off = Config.from(Map.of(HomeostatSettings.NEAR_CACHE_REUSE_DECODED, "false",
                 HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT, "0"));
-        org.assertj.core.api.Assertions.assertThat(off.decodedEntries()).isZero();
+        org.assertj.core.api.Assertions.assertThat(off.reuseDecoded()).isFalse();
         org.assertj.core.api.Assertions.assertThat(off.asyncReleaseMaxInFlight()).isZero();
         assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT, "-1")))
                 .hasMessageContaining(HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT);
-        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES, "2000000")))
-                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES);
+        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.NEAR_CACHE_REUSE_DECODED, "16384")))
+                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_REUSE_DECODED + "='16384' is not true or false");
+        // the old slot-table setting is gone: naming it fails with the list of valid properties
+        assertThatThrownBy(() -> Config.from(Map.of("homeostat.near-cache.decoded-entries", "0")))
+                .hasMessageContaining("homeostat.near-cache.decoded-entries")
+                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_REUSE_DECODED);
     }
 }
