@@ -33,7 +33,7 @@ import org.hibernate.jpa.HibernatePersistenceConfiguration;
  * </ol>
  * Not a comparison between systems (that is {@link L2Benchmark}): it explains one system's figures. Usage:
  * {@code L2HitBreakdown [--rows 1000] [--rounds 20] [--port 7950]}; Homeostat settings may be given as system
- * properties (e.g. {@code -Dhomeostat.near-cache.decoded-entries=0}).
+ * properties (e.g. {@code -Dhomeostat.near-cache.reuse-decoded=false}).
  */
 public final class L2HitBreakdown {
 
@@ -66,8 +66,8 @@ public final class L2HitBreakdown {
             for (long id = 1; id <= 2L * rows; id++) {
                 find(nodes.get(1), id, false);
             }
-            System.out.printf(Locale.ROOT, "L2HitBreakdown: %d rows, %d rounds, decoded-entries=%s, lease-millis=%s%n",
-                    rows, rounds, System.getProperty(HomeostatSettings.NEAR_CACHE_DECODED_ENTRIES, "default"),
+            System.out.printf(Locale.ROOT, "L2HitBreakdown: %d rows, %d rounds, reuse-decoded=%s, lease-millis=%s%n",
+                    rows, rounds, System.getProperty(HomeostatSettings.NEAR_CACHE_REUSE_DECODED, "default"),
                     System.getProperty(HomeostatSettings.NEAR_CACHE_LEASE_MILLIS, "default"));
             long[] missIds = new long[rows];
             Arrays.setAll(missIds, i -> rows + 1L + i);

@@ -22,14 +22,6 @@ interface L2System {
         return null;
     }
 
-    /**
-     * True when each node has a cache of its own (or none), so that warming takes a find of every row on every node;
-     * false when the nodes share one cache, which one load of each row fills.
-     */
-    default boolean perNodeCache() {
-        return false;
-    }
-
     /** One line for the report: versions and configuration, once the nodes run. */
     String describe(List<EntityManagerFactory> nodes);
 

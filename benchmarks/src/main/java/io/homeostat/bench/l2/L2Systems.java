@@ -114,11 +114,6 @@ final class L2Systems {
         }
 
         @Override
-        public boolean perNodeCache() {
-            return true;
-        }
-
-        @Override
         public String describe(List<EntityManagerFactory> nodes) {
             return "no second-level cache: every find reads the row from H2 over TCP";
         }
@@ -132,11 +127,6 @@ final class L2Systems {
         @Override
         public String name() {
             return "jcache-local";
-        }
-
-        @Override
-        public boolean perNodeCache() {
-            return true;
         }
 
         @Override
@@ -303,11 +293,6 @@ final class L2Systems {
             p.put("hibernate.cache.infinispan.cfg", "bench/l2-infinispan.xml");
             p.put("hibernate.cache.infinispan.entity.cfg", entityConfig);
             return p;
-        }
-
-        @Override
-        public boolean perNodeCache() {
-            return entityConfig.equals("entity"); // invalidation: a load is cached on the loading node only
         }
 
         private static EmbeddedCacheManager manager(EntityManagerFactory emf) {
