@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * The holder side of lease renewal: the near-cache entries of one group that are due are renewed together, one
- * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key. This keeps a
- * working set local for as long as it is read (within the idle bound), whether or not each key happens to be read in
- * the last part of its lease.
+ * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key. This
+ * keeps a working set local for as long as it is read (within the idle bound), whether or not each key happens to be
+ * read in the last part of its lease.
  *
  * <p>Why an extension is safe: it is the renewal argument of {@link ReplicaManager#readNear}, key by key. A replica
  * extends a key's lease only if the key still has the tag the holder caches, is not write-locked and no write to it is
@@ -33,8 +33,11 @@ final class LeaseRenewer {
     static final int MAX_KEYS_PER_BATCH = 256;
     /** Key bytes one renewal request carries at most (with at least one key). */
     static final long MAX_KEY_BYTES_PER_BATCH = 64 * 1024;
-    /** Renewal requests (each to every replica of its group) this node runs at once. */
-    static final int MAX_BATCHES_IN_FLIGHT = 64;
+    /**
+     * Renewal requests (each to every replica of its group) this node runs at once: room for a few sweeps' worth of
+     * one request per group with the default 256 groups, so that a slow sweep does not starve the later groups.
+     */
+    static final int MAX_BATCHES_IN_FLIGHT = 1_024;
 
     /** One renewal request in flight, sent to every distinct replica of {@code view}. */
     static final class Batch {
@@ -154,7 +157,8 @@ final class LeaseRenewer {
         long bytes = 0;
         for (Renewal r : due) {
             long size = r.key().length();
-            if (!current.isEmpty() && (current.size() >= MAX_KEYS_PER_BATCH || bytes + size > MAX_KEY_BYTES_PER_BATCH)) {
+            boolean full = current.size() >= MAX_KEYS_PER_BATCH || bytes + size > MAX_KEY_BYTES_PER_BATCH;
+            if (!current.isEmpty() && full) {
                 out.add(current);
                 current = new ArrayList<>();
                 bytes = 0;

@@ -1247,7 +1247,8 @@ public final class ReplicaManager {
         List<Renewal> keys = r.keys();
         for (int k = 0; k < keys.size(); k++) {
             Renewal renewal = keys.get(k);
-            if (renewal == null || renewal.key() == null || renewal.tag() == null || group(renewal.key()) != r.group()) {
+            if (renewal == null || renewal.key() == null || renewal.tag() == null
+                    || group(renewal.key()) != r.group()) {
                 continue; // not a key of this group: a corrupt or confused request extends nothing
             }
             Item i = storage.get(r.group(), renewal.key());

@@ -20,7 +20,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         String transport, String transportStack, int port, int portRange, List<String> initialMembers,
         String bindAddress, String credential, String credentialPassword, long operationTimeoutMillis,
         long startupTimeoutMillis, long leaveTimeoutMillis, long stopTimeoutMillis, int maxEntryBytes,
-        int maxAttempts, List<String> serializationAllow, long leaseMillis, boolean reuseDecoded,
+        int maxAttempts, List<String> serializationAllow, long leaseMillis, long nearIdleMillis, boolean reuseDecoded,
         int asyncReleaseMaxInFlight) {
 
     /** Every valid property and its default ("" where there is none). */
@@ -43,6 +43,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         d.put(TRANSPORT_CREDENTIAL_PASSWORD, "");
         d.put(OPERATION_TIMEOUT_MILLIS, "5000");
         d.put(NEAR_CACHE_LEASE_MILLIS, "4000");
+        d.put(NEAR_CACHE_IDLE_MILLIS, "60000");
         d.put(NEAR_CACHE_REUSE_DECODED, "true");
         d.put(STARTUP_TIMEOUT_MILLIS, "60000");
         d.put(LEAVE_TIMEOUT_MILLIS, "30000");
@@ -58,7 +59,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
     static final List<String> NODE_SETTINGS = List.of(REPLICATION_FACTOR, REPLICATION_GROUPS_LOG2, TRANSPORT,
             TRANSPORT_STACK, TRANSPORT_PORT, TRANSPORT_PORT_RANGE, TRANSPORT_INITIAL_MEMBERS, TRANSPORT_BIND_ADDRESS,
             TRANSPORT_CREDENTIAL, FOUNDER, OPERATION_TIMEOUT_MILLIS, MAX_ENTRY_BYTES, MAX_ATTEMPTS,
-            LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS, NEAR_CACHE_LEASE_MILLIS);
+            LEAVE_TIMEOUT_MILLIS, STOP_TIMEOUT_MILLIS, NEAR_CACHE_LEASE_MILLIS, NEAR_CACHE_IDLE_MILLIS);
 
     private static boolean fromSystemProperties(String key, Object value) {
         String system = System.getProperty(key);
@@ -168,6 +169,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
                 longIn(v, STARTUP_TIMEOUT_MILLIS, 1, 3_600_000), longIn(v, LEAVE_TIMEOUT_MILLIS, 0, 3_600_000),
                 longIn(v, STOP_TIMEOUT_MILLIS, 0, 600_000), intIn(v, MAX_ENTRY_BYTES, 64, 64 << 20),
                 intIn(v, MAX_ATTEMPTS, 1, 1_000), List.copyOf(allow), lease,
+                longIn(v, NEAR_CACHE_IDLE_MILLIS, 0, 3_600_000),
                 bool(v, NEAR_CACHE_REUSE_DECODED), intIn(v, ASYNC_RELEASE_MAX_IN_FLIGHT, 0, 65_536));
     }
 
@@ -190,6 +192,7 @@ record Config(String clusterName, String nodeName, String founder, int replicati
         m.put(LEAVE_TIMEOUT_MILLIS, leaveTimeoutMillis);
         m.put(STOP_TIMEOUT_MILLIS, stopTimeoutMillis);
         m.put(NEAR_CACHE_LEASE_MILLIS, leaseMillis);
+        m.put(NEAR_CACHE_IDLE_MILLIS, nearIdleMillis);
         return m;
     }
 

@@ -89,6 +89,15 @@ public final class HomeostatSettings {
     public static final String NEAR_CACHE_LEASE_MILLIS = "homeostat.near-cache.lease-millis";
 
     /**
+     * How long an entry a node holds in memory stays there without being read, in ms, 0..3600000: while it is read
+     * within this bound, the node renews its lease in the background (in bulk with the other entries of its replica
+     * group), so a working set stays local however rarely each entry is read; once unread for longer, it lapses at the
+     * end of its lease. 0: no renewal (every entry lapses a lease period after it was fetched). Default 60000. Each
+     * renewed entry costs a little background work every 3/4 of a lease on this node and on its replicas.
+     */
+    public static final String NEAR_CACHE_IDLE_MILLIS = "homeostat.near-cache.idle-millis";
+
+    /**
      * Whether a hit on an unchanged near-cache entry returns the object decoded by the first hit, {@code true} or
      * {@code false}. The decoded object is kept with the engine's near-cache entry and dropped with it (on any write to
      * the key, before the write completes, or when its lease lapses), so memory is bounded by the near cache. Only

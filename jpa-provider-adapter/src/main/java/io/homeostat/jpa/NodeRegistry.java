@@ -215,7 +215,8 @@ final class NodeRegistry {
         try {
             EmbeddedNode.Settings settings = new EmbeddedNode.Settings(address, null, founder,
                     config.replicationFactor(), config.groupsLog2(), clientOptions(config),
-                    NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()), config.leaseMillis());
+                    NodeOptions.defaults().withStopTimeoutMillis(config.stopTimeoutMillis()), config.leaseMillis(),
+                    config.nearIdleMillis());
             // the position wait counts against the startup bound: a node that is not the founder waits for members
             node = EmbeddedNode.start(transport, discovery, settings,
                     BootstrappingNode.Config.defaults().withMaxMillis(config.startupTimeoutMillis()));

@@ -44,6 +44,11 @@ class ConfigParsingTest {
     void decodedReuseAndAsyncReleasesHaveBoundedDefaultsAndCanBeTurnedOff() {
         Config d = Config.from(Map.of());
         org.assertj.core.api.Assertions.assertThat(d.reuseDecoded()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(d.nearIdleMillis()).isEqualTo(60_000);
+        org.assertj.core.api.Assertions.assertThat(Config.from(Map.of(HomeostatSettings.NEAR_CACHE_IDLE_MILLIS, "0"))
+                .nearIdleMillis()).isZero();
+        assertThatThrownBy(() -> Config.from(Map.of(HomeostatSettings.NEAR_CACHE_IDLE_MILLIS, "-5")))
+                .hasMessageContaining(HomeostatSettings.NEAR_CACHE_IDLE_MILLIS + "='-5' is not in 0..3600000");
         org.assertj.core.api.Assertions.assertThat(d.asyncReleaseMaxInFlight()).isEqualTo(256);
         Config off = Config.from(Map.of(HomeostatSettings.NEAR_CACHE_REUSE_DECODED, "false",
                 HomeostatSettings.ASYNC_RELEASE_MAX_IN_FLIGHT, "0"));

@@ -45,46 +45,55 @@ public final class EmbeddedNode implements AutoCloseable {
      * @param client         the client's limits, retries and timeouts
      * @param node           event-loop limits
      * @param leaseMillis    read leases behind near reads ({@link Homeostat#getNear}); the same on every node
+     * @param nearIdleMillis a near-cache entry read within this long keeps its leases renewed in the background; one
+     *                       unread for longer lapses (0: no renewal)
      */
     public record Settings(Address address, RingId ringId, boolean founder, int replication, int groupsLog2,
-            ClientOptions client, NodeOptions node, long leaseMillis) {
+            ClientOptions client, NodeOptions node, long leaseMillis, long nearIdleMillis) {
 
         public Settings {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(client, "client");
             Objects.requireNonNull(node, "node");
             ReplicaConfig.defaults().withReplication(replication).withGroupsLog2(groupsLog2)
-                    .withLeaseMillis(leaseMillis); // validates all three
+                    .withLeaseMillis(leaseMillis).withNearIdleMillis(nearIdleMillis); // validates all four
         }
 
         /** Defaults: a position proposed by the cluster, not the founder, R=3, 256 groups, no read leases. */
         public static Settings of(Address address) {
             return new Settings(address, null, false, 3, 8, ClientOptions.defaults(), NodeOptions.defaults(),
-                    ReplicaConfig.defaults().leaseMillis());
+                    ReplicaConfig.defaults().leaseMillis(), ReplicaConfig.defaults().nearIdleMillis());
         }
 
         public Settings withFounder(boolean f) {
-            return new Settings(address, ringId, f, replication, groupsLog2, client, node, leaseMillis);
+            return new Settings(address, ringId, f, replication, groupsLog2, client, node, leaseMillis, nearIdleMillis);
         }
 
         public Settings withReplication(int r) {
-            return new Settings(address, ringId, founder, r, groupsLog2, client, node, leaseMillis);
+            return new Settings(address, ringId, founder, r, groupsLog2, client, node, leaseMillis, nearIdleMillis);
         }
 
         public Settings withGroupsLog2(int log2) {
-            return new Settings(address, ringId, founder, replication, log2, client, node, leaseMillis);
+            return new Settings(address, ringId, founder, replication, log2, client, node, leaseMillis, nearIdleMillis);
         }
 
         public Settings withRingId(RingId id) {
-            return new Settings(address, id, founder, replication, groupsLog2, client, node, leaseMillis);
+            return new Settings(address, id, founder, replication, groupsLog2, client,
+                    node, leaseMillis, nearIdleMillis);
         }
 
         public Settings withLeaseMillis(long millis) {
-            return new Settings(address, ringId, founder, replication, groupsLog2, client, node, millis);
+            return new Settings(address, ringId, founder, replication, groupsLog2, client,
+                    node, millis, nearIdleMillis);
+        }
+
+        public Settings withNearIdleMillis(long millis) {
+            return new Settings(address, ringId, founder, replication, groupsLog2, client, node, leaseMillis, millis);
         }
 
         public Settings withClient(ClientOptions c) {
-            return new Settings(address, ringId, founder, replication, groupsLog2, c, node, leaseMillis);
+            return new Settings(address, ringId, founder, replication, groupsLog2, c,
+                    node, leaseMillis, nearIdleMillis);
         }
     }
 
@@ -144,7 +153,7 @@ public final class EmbeddedNode implements AutoCloseable {
     public static EmbeddedNode start(Transport transport, Discovery discovery, Settings s,
             BootstrappingNode.Config boot) {
         ReplicaConfig rc = ReplicaConfig.defaults().withReplication(s.replication()).withGroupsLog2(s.groupsLog2())
-                .withFounder(s.founder()).withLeaseMillis(s.leaseMillis());
+                .withFounder(s.founder()).withLeaseMillis(s.leaseMillis()).withNearIdleMillis(s.nearIdleMillis());
         Function<RingId, HomeostatNode> factory =
                 id -> new HomeostatNode(id, s.address(), RingConfig.defaults(), rc, new MemoryStorage());
         ThreadedDriver driver = new ThreadedDriver(transport, discovery, s.node());

@@ -43,9 +43,9 @@ public final class ThreadedClient implements Homeostat {
 
     /**
      * A value the node's near cache holds, mirrored for reads on the caller's thread. A hit records when it happened
-     * ({@code lastHitMillis}, to the nearest {@link #HIT_RESOLUTION_MILLIS}): the node's renewal loop keeps renewing the
-     * leases of entries that are read, and lets the others lapse. {@code memo} is the last decoder's result for this
-     * value ({@link #getNear(byte[], Function)}); a renewal (same tag, same value) keeps it.
+     * ({@code lastHitMillis}, to the nearest {@link #HIT_RESOLUTION_MILLIS}): the node's renewal loop keeps renewing
+     * the leases of entries that are read, and lets the others lapse. {@code memo} is the last decoder's result for
+     * this value ({@link #getNear(byte[], Function)}); a renewal (same tag, same value) keeps it.
      */
     private static final class NearValue {
         final Tag tag;

@@ -230,7 +230,8 @@ class EmbeddedNodeTest {
                 assertThat(reader.client().getNear(key8, decode)).isSameAs(first[0]);
             }
             assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
-            java.util.function.Function<byte[], String> other = b -> new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            java.util.function.Function<byte[], String> other =
+                    b -> new String(b, java.nio.charset.StandardCharsets.UTF_8);
             assertThat(reader.client().getNear(key8, other)).isEqualTo("v1-" + round).isNotSameAs(first[0]);
             writer.client().put(key, bytes("v2-" + round));
             assertThat(reader.client().getNear(key8, decode)).as("the read after the write returned")
