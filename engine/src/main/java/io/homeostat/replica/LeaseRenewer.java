@@ -83,10 +83,6 @@ final class LeaseRenewer {
         return batches.size() >= MAX_BATCHES_IN_FLIGHT;
     }
 
-    int inFlight() {
-        return batches.size();
-    }
-
     /** Registers a batch about to be sent to {@code replicas} distinct nodes. */
     Batch start(long id, GroupView view, long sentAtMillis, List<Renewal> keys, int replicas) {
         Batch b = new Batch(id, view, sentAtMillis, keys, replicas);

@@ -252,6 +252,9 @@ public final class ReplicaManager {
         } else if (tick instanceof OpTimeout t) {
             Op op = ops.get(t.opId());
             if (op != null && op.attempt == t.attempt()) {
+                // the view's members did not answer: it may be one whose members are all gone (say the founder's
+                // first view, all positions on a node that crashed), so ask the ring who holds the group now
+                searchView(env, op.group);
                 retry(env, op, "no majority of one view answered within " + config.opTimeoutMillis() + " ms");
             }
         } else if (tick instanceof LockWait w) {
@@ -825,10 +828,16 @@ public final class ReplicaManager {
             return;
         }
         searches.remove(info.requestId());
+        GroupView learned = bestView(info.group());
         for (Op op : new ArrayList<>(ops.values())) {
-            if (op.group == info.group() && op.view == null && info.view() != null) {
+            if (op.group != info.group() || !ops.containsKey(op.id)) {
+                continue;
+            }
+            if (op.view == null) {
                 op.view = info.view();
                 query(env, op);
+            } else if (learned != null && learned.epoch() > op.view.epoch()) {
+                retry(env, op, "view changed"); // waiting on a stale view's members would only time out
             }
         }
     }

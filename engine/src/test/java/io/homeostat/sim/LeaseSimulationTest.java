@@ -349,6 +349,61 @@ class LeaseSimulationTest {
         }
     }
 
+    /**
+     * Not about leases, but on the same small cluster: a node that learnt a group's first view (every position on the
+     * founder) and never used the group again must still reach it after the founder crashed. A read there times out
+     * on the stale view; the timeout asks the ring who holds the group now, and the read completes with the newer
+     * view instead of failing after its attempts. (Seen in {@code KillRestartIT}: a final read failed on a view of
+     * epoch 1 whose only member had been killed.)
+     */
+    @Test
+    void aReadOnAStaleViewWhoseMembersAreGoneFindsTheCurrentOne() {
+        ReplicaConfig config = ReplicaConfig.defaults().withGroupsLog2(3);
+        for (long seed = 1; seed <= 5; seed++) {
+            Cluster c = new Cluster(seed, config);
+            Address founder = c.add();
+            Address a = c.add();
+            Address b = c.add();
+            Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+            c.sim.start(founder);
+            c.sim.runUntil(SECOND);
+            c.sim.start(reader);
+            c.sim.runUntil(3 * SECOND);
+            Map<Integer, String> keys = c.keyPerGroup();
+            String key = keys.get(0);
+            boolean[] first = {false};
+            c.replicas(reader).read(c.sim.node(reader), Key.of(key), callback(v -> first[0] = true, r -> { }));
+            c.sim.runUntil(4 * SECOND);
+            assertThat(first[0]).as("seed %d: the reader read the key on the founder's view", seed).isTrue();
+            c.sim.start(a);
+            c.sim.start(b);
+            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            c.sim.crash(founder);
+            String[] outcome = {null};
+            c.replicas(reader).read(c.sim.node(reader), Key.of(key),
+                    callback(v -> outcome[0] = "done", reason -> outcome[0] = reason));
+            c.sim.runUntil(() -> outcome[0] != null, 10 * MS, c.sim.nowMicros() + 30 * SECOND);
+            assertThat(outcome[0]).as("seed %d: the read after the founder's crash", seed).isEqualTo("done");
+        }
+    }
+
+    private static ReplicaManager.OpCallback callback(java.util.function.Consumer<Bytes> done,
+            java.util.function.Consumer<String> failed) {
+        return new ReplicaManager.OpCallback() {
+            @Override
+            public void done(Bytes value) {
+                done.accept(value);
+            }
+
+            @Override
+            public void failed(ReplicaManager.Failure failure, String reason) {
+                failed.accept(reason);
+            }
+        };
+    }
+
     /** Both new nodes hold a position of group {@code g} and serve it: the founder holds at most one position. */
     private static boolean movedAndServing(Cluster c, int g, Address founder, Address a, Address b) {
         GroupView v = c.replicas(founder).installedView(g);
