@@ -63,6 +63,11 @@ class LeaseSimulationTest {
                     : RingId.random(sim.random()));
         }
 
+        /** Adds a node that holds no position: it stands just after the last slot anchor, next to the founder. */
+        Address addReader() {
+            return addAt(config.placement().anchor(config.placement().groups() - 1).next());
+        }
+
         Address addAt(RingId id) {
             Address a = Address.sim(nodes.size());
             ReplicaConfig rc = config.withFounder(nodes.isEmpty());
@@ -157,7 +162,7 @@ class LeaseSimulationTest {
         c.sim.runUntil(SECOND);
         Address a = c.add();
         Address b = c.add();
-        Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+        Address reader = c.addReader();
         c.sim.start(reader);
         c.sim.runUntil(3 * SECOND);
         Map<Integer, String> keys = c.keyPerGroup();
@@ -238,7 +243,7 @@ class LeaseSimulationTest {
         Address founder = c.add();
         Address a = c.add();
         Address b = c.add();
-        Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+        Address reader = c.addReader();
         c.sim.start(founder);
         c.sim.runUntil(SECOND);
         c.sim.start(a);
@@ -364,7 +369,7 @@ class LeaseSimulationTest {
             Address founder = c.add();
             Address a = c.add();
             Address b = c.add();
-            Address reader = c.addAt(config.placement().anchor(config.placement().groups() - 1).next());
+            Address reader = c.addReader();
             c.sim.start(founder);
             c.sim.runUntil(SECOND);
             c.sim.start(reader);
