@@ -107,27 +107,28 @@ final class LeaseRenewer {
      */
     void onReply(Address from, LeaseRenewReply r, Extended extended) {
         Batch b = batches.get(r.requestId());
-        if (b == null || b.view.epoch() != r.epoch() || b.view.group() != r.group() || !b.answered.add(from)) {
+        if (b == null || b.view.epoch() != r.epoch() || b.view.group() != r.group()) {
             return;
         }
         int positions = 0;
         for (int i : ReplicaManager.indicesOf(b.view, from)) {
             positions |= 1 << i;
         }
-        if (positions != 0) {
-            for (Integer i : r.granted()) {
-                if (i == null || i < 0 || i >= b.keys.size() || b.done[i]) {
-                    continue;
-                }
-                Renewal renewal = b.keys.get(i);
-                if (b.tainted.contains(renewal.key())) {
-                    continue;
-                }
-                b.grantedPositions[i] |= positions;
-                if (Integer.bitCount(b.grantedPositions[i]) >= b.view.majority()) {
-                    b.done[i] = true;
-                    extended.extended(b, renewal);
-                }
+        if (positions == 0 || !b.answered.add(from)) {
+            return; // not a member of the view, or it answered already
+        }
+        for (Integer i : r.granted()) {
+            if (i == null || i < 0 || i >= b.keys.size() || b.done[i]) {
+                continue;
+            }
+            Renewal renewal = b.keys.get(i);
+            if (b.tainted.contains(renewal.key())) {
+                continue;
+            }
+            b.grantedPositions[i] |= positions;
+            if (Integer.bitCount(b.grantedPositions[i]) >= b.view.majority()) {
+                b.done[i] = true;
+                extended.extended(b, renewal);
             }
         }
         if (b.answered.size() >= b.replicas) {
