@@ -837,7 +837,10 @@ public final class ReplicaManager {
                 op.view = info.view();
                 query(env, op);
             } else if (learned != null && learned.epoch() > op.view.epoch()) {
-                retry(env, op, "view changed"); // waiting on a stale view's members would only time out
+                // waiting on a stale view's members would only time out: go on with the newer view, within the same
+                // attempt (a search follows a timeout, which counted one), so the attempts still bound the operation
+                op.view = learned;
+                resend(env, op);
             }
         }
     }
@@ -1557,7 +1560,14 @@ public final class ReplicaManager {
         env.setTimer(config.opTimeoutMillis(), new OpTimeout(op.id, op.attempt));
         if (op.view == null) {
             searchView(env, op.group);
-        } else if (op.phase == Phase.UPDATE && op.write) {
+        } else {
+            resend(env, op);
+        }
+    }
+
+    /** Runs {@code op}'s current phase again on {@code op.view}. */
+    private void resend(Environment env, Op op) {
+        if (op.phase == Phase.UPDATE && op.write) {
             // the write's tag was chosen: finish storing that same item in the newer view
             op.replied.clear();
             for (NodeRef n : distinct(op.view)) {
