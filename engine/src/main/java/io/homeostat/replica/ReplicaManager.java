@@ -838,7 +838,7 @@ public final class ReplicaManager {
                 query(env, op);
             } else if (learned != null && learned.epoch() > op.view.epoch()) {
                 // waiting on a stale view's members would only time out: go on with the newer view, within the same
-                // attempt (a search follows a timeout, which counted one), so the attempts still bound the operation
+                // attempt; each such resend needs a strictly newer view, and the attempt's timer still runs
                 op.view = learned;
                 resend(env, op);
             }
