@@ -52,16 +52,17 @@ final class LeaseRenewer {
         /** Keys a {@code Revoke} arrived for while the request was in flight: never extended. */
         final Set<Key> tainted = new HashSet<>();
         final Set<Address> answered = new HashSet<>();
+        /** Distinct nodes of {@code view}: the batch is over once each answered. */
         final int replicas;
 
-        Batch(long id, GroupView view, long sentAtMillis, List<Renewal> keys, int replicas) {
+        Batch(long id, GroupView view, long sentAtMillis, List<Renewal> keys) {
             this.id = id;
             this.view = view;
             this.sentAtMillis = sentAtMillis;
             this.keys = List.copyOf(keys);
             this.grantedPositions = new int[keys.size()];
             this.done = new boolean[keys.size()];
-            this.replicas = replicas;
+            this.replicas = ReplicaManager.distinct(view).size();
         }
     }
 
@@ -83,9 +84,9 @@ final class LeaseRenewer {
         return batches.size() >= MAX_BATCHES_IN_FLIGHT;
     }
 
-    /** Registers a batch about to be sent to {@code replicas} distinct nodes. */
-    Batch start(long id, GroupView view, long sentAtMillis, List<Renewal> keys, int replicas) {
-        Batch b = new Batch(id, view, sentAtMillis, keys, replicas);
+    /** Registers a batch about to be sent to every distinct node of {@code view}. */
+    Batch start(long id, GroupView view, long sentAtMillis, List<Renewal> keys) {
+        Batch b = new Batch(id, view, sentAtMillis, keys);
         batches.put(id, b);
         for (Renewal r : b.keys) {
             byKey.put(r.key(), b);

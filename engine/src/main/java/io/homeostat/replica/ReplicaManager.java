@@ -1372,7 +1372,7 @@ public final class ReplicaManager {
                 if (renewer.full()) {
                     return;
                 }
-                LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys, replicas.size());
+                LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys);
                 env.setTimer(config.opTimeoutMillis(), new RenewTimeout(b.id));
                 LeaseRenew request = new LeaseRenew(b.id, view.group(), view.epoch(), keys);
                 for (NodeRef n : replicas) {

@@ -5,7 +5,6 @@ import io.homeostat.HomeostatException;
 import io.homeostat.Transaction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.logging.Level;
