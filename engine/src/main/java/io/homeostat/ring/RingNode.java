@@ -446,11 +446,13 @@ public final class RingNode implements Protocol {
             return; // planted bug: learn nothing
         }
         List<NodeRef> fresh = new ArrayList<>(config.successorListLength() + 1);
-        NodeRef p = r.predecessor();
-        boolean closer = p != null && !p.equals(self) && !isSuspected(p.address()) && p.id().inOpen(self.id(), s.id());
-        if (closer) {
-            fresh.add(p);
-            listener.onAction("stabilize", "successor " + s + " -> " + p);
+        // Chord's rule, the successor's predecessor, and its successor list too: in a ring that closed the wrong way
+        // round (a "loopy" ring, after every node suspected its successor at once: 0 -> 2 -> 1 -> 0 on three nodes)
+        // each node's successor's predecessor is the node itself, and only the list names the node in between
+        NodeRef closer = closestLiveBetween(s, r.predecessor(), r.successors());
+        if (closer != null) {
+            fresh.add(closer);
+            listener.onAction("stabilize", "successor " + s + " -> " + closer);
         }
         fresh.add(s);
         boolean wrapped = false;
@@ -473,9 +475,22 @@ public final class RingNode implements Protocol {
             }
         }
         replaceSuccessors(fresh);
-        if (closer) {
-            env.send(p.address(), new Stabilize(self)); // walk to the true successor now, not a period later
+        if (closer != null) {
+            env.send(closer.address(), new Stabilize(self)); // walk to the true successor now, not a period later
         }
+    }
+
+    /** The live node of {@code predecessor} and {@code list} closest after this node and before {@code s}, or null. */
+    private NodeRef closestLiveBetween(NodeRef s, NodeRef predecessor, List<NodeRef> list) {
+        NodeRef best = null;
+        for (int i = -1; i < list.size(); i++) {
+            NodeRef c = i < 0 ? predecessor : list.get(i);
+            if (c != null && !c.equals(self) && !isSuspected(c.address())
+                    && c.id().inOpen(self.id(), best == null ? s.id() : best.id())) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     /** Sets the successor list to {@code fresh}, deduplicated, in clockwise order from self, cut to length L. */
