@@ -149,6 +149,15 @@ final class LeaseRenewer {
     }
 
     /** Splits the due renewals of one group into batches within the key and byte bounds. */
+    /** The key bytes of {@code keys}, as {@link #chunks} counts them. */
+    static long keyBytes(List<Renewal> keys) {
+        long bytes = 0;
+        for (Renewal r : keys) {
+            bytes += r.key().length();
+        }
+        return bytes;
+    }
+
     static List<List<Renewal>> chunks(List<Renewal> due) {
         List<List<Renewal>> out = new ArrayList<>();
         List<Renewal> current = new ArrayList<>();

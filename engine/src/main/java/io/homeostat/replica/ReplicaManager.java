@@ -8,7 +8,9 @@ import io.homeostat.replica.ReplicaMessage.LeaseGrant;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoff;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoffRequest;
 import io.homeostat.replica.ReplicaMessage.LeaseRenew;
+import io.homeostat.replica.ReplicaMessage.LeaseRenewBundle;
 import io.homeostat.replica.ReplicaMessage.LeaseRenewReply;
+import io.homeostat.replica.ReplicaMessage.LeaseRenewReplyBundle;
 import io.homeostat.replica.ReplicaMessage.LeaseReply;
 import io.homeostat.replica.ReplicaMessage.LeaseRequest;
 import io.homeostat.replica.ReplicaMessage.Renewal;
@@ -39,6 +41,7 @@ import io.homeostat.store.Storage;
 import io.homeostat.store.Tag;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +162,10 @@ public final class ReplicaManager {
      * successor waits out the quarantine (safe, only slower).
      */
     static final int MAX_HANDOFF_LEASES = 4_096;
+    /**
+     * Key bytes of renewal requests bundled for one node at most (a few full requests; frames hold 1 MiB and more).
+     */
+    static final long MAX_BUNDLE_KEY_BYTES = 4 * LeaseRenewer.MAX_KEY_BYTES_PER_BATCH;
 
     /** Groups this node is (or is becoming) a member of. */
     private final Map<Integer, Member> members = new HashMap<>();
@@ -327,9 +334,20 @@ public final class ReplicaManager {
         } else if (m instanceof LeaseReply l) {
             onLeaseReply(env, from, l);
         } else if (m instanceof LeaseRenew l) {
-            onLeaseRenew(env, from, l);
+            LeaseRenewReply reply = renewReply(env, from, l);
+            if (reply != null) {
+                env.send(from, reply);
+            }
+        } else if (m instanceof LeaseRenewBundle b) {
+            onLeaseRenewBundle(env, from, b);
         } else if (m instanceof LeaseRenewReply l) {
             renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
+        } else if (m instanceof LeaseRenewReplyBundle b) {
+            for (LeaseRenewReply l : b.parts()) {
+                if (l != null) {
+                    renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
+                }
+            }
         } else if (m instanceof Revoke r) {
             near.remove(r.key()); // before the answer: the replica may let the key change once it has it
             taintLeaseOps(r.key());
@@ -1248,11 +1266,27 @@ public final class ReplicaManager {
      * A holder asks to extend its leases on several keys of a group. Each is extended only on the value the holder has
      * (the key still has the tag it names), and not while a write holds or revokes it.
      */
-    private void onLeaseRenew(Environment env, Address from, LeaseRenew r) {
+    private void onLeaseRenewBundle(Environment env, Address from, LeaseRenewBundle b) {
+        List<LeaseRenewReply> replies = new ArrayList<>();
+        int parts = Math.min(b.parts().size(), LeaseRenewBundle.MAX_PARTS); // a longer bundle is malformed: the rest
+        for (int i = 0; i < parts; i++) {                                    // is ignored and its renewals time out
+            LeaseRenew r = b.parts().get(i);
+            LeaseRenewReply reply = r == null ? null : renewReply(env, from, r);
+            if (reply != null) {
+                replies.add(reply);
+            }
+        }
+        if (!replies.isEmpty()) {
+            env.send(from, new LeaseRenewReplyBundle(replies));
+        }
+    }
+
+    /** Extends what it can of one renewal request; its answer, or null if it sent {@link NotServing} instead. */
+    private LeaseRenewReply renewReply(Environment env, Address from, LeaseRenew r) {
         Member m = servingMember(r.group(), r.epoch());
         if (m == null) {
             env.send(from, new NotServing(r.requestId(), r.group(), bestView(r.group())));
-            return;
+            return null;
         }
         List<Integer> granted = new ArrayList<>();
         long now = env.nowMillis();
@@ -1270,7 +1304,7 @@ public final class ReplicaManager {
                 granted.add(k);
             }
         }
-        env.send(from, new LeaseRenewReply(r.requestId(), r.group(), r.epoch(), granted));
+        return new LeaseRenewReply(r.requestId(), r.group(), r.epoch(), granted);
     }
 
     private static void runAll(List<Runnable> writes) {
@@ -1362,6 +1396,8 @@ public final class ReplicaManager {
                 due.computeIfAbsent(group(key), g -> new ArrayList<>()).add(new Renewal(key, e.tag()));
             }
         });
+        Map<Address, List<LeaseRenew>> bundles = new LinkedHashMap<>();
+        Map<Address, Long> bundleKeyBytes = new HashMap<>();
         for (Map.Entry<Integer, List<Renewal>> g : due.entrySet()) {
             GroupView view = bestView(g.getKey());
             if (view == null) {
@@ -1370,16 +1406,31 @@ public final class ReplicaManager {
             List<NodeRef> replicas = distinct(view);
             for (List<Renewal> keys : LeaseRenewer.chunks(g.getValue())) {
                 if (renewer.full()) {
-                    return;
+                    break;
                 }
                 LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys);
                 env.setTimer(config.opTimeoutMillis(), new RenewTimeout(b.id));
                 LeaseRenew request = new LeaseRenew(b.id, view.group(), view.epoch(), keys);
+                long bytes = LeaseRenewer.keyBytes(keys);
                 for (NodeRef n : replicas) {
-                    env.send(n.address(), request);
+                    List<LeaseRenew> parts = bundles.computeIfAbsent(n.address(), a -> new ArrayList<>());
+                    parts.add(request);
+                    long total = bundleKeyBytes.merge(n.address(), bytes, Long::sum);
+                    if (parts.size() >= LeaseRenewBundle.MAX_PARTS || total >= MAX_BUNDLE_KEY_BYTES) {
+                        sendRenewals(env, n.address(), bundles.remove(n.address()));
+                        bundleKeyBytes.remove(n.address());
+                    }
                 }
             }
         }
+        for (Map.Entry<Address, List<LeaseRenew>> e : bundles.entrySet()) {
+            sendRenewals(env, e.getKey(), e.getValue());
+        }
+    }
+
+    /** One sweep's renewal requests for one node: alone, or as one bundle. */
+    private static void sendRenewals(Environment env, Address to, List<LeaseRenew> parts) {
+        env.send(to, parts.size() == 1 ? parts.get(0) : new LeaseRenewBundle(parts));
     }
 
     /** A majority extended {@code renewal}'s leases: the entry, if it still holds that tag, ends later. */

@@ -137,6 +137,29 @@ public sealed interface ReplicaMessage extends Message {
         }
     }
 
+    /**
+     * The {@link LeaseRenew}s of one renewal sweep that go to the same node, as one message: a node holds replicas of
+     * many groups, and one request per group and node made the renewal loop's message rate grow with the number of
+     * groups (about 2,800 frames a second for 30,000 entries on 3 nodes with 64 groups). Each part is handled exactly
+     * as if it came alone; the answers come back as one {@link LeaseRenewReplyBundle} (a part the node does not
+     * serve is answered by its own {@link NotServing}). At most {@link #MAX_PARTS} parts; a node ignores the rest.
+     */
+    record LeaseRenewBundle(List<LeaseRenew> parts) implements ReplicaMessage {
+        /** Parts one bundle carries at most. */
+        public static final int MAX_PARTS = 64;
+
+        public LeaseRenewBundle {
+            parts = List.copyOf(parts);
+        }
+    }
+
+    /** The answers to the parts of one {@link LeaseRenewBundle}, in one message. */
+    record LeaseRenewReplyBundle(List<LeaseRenewReply> parts) implements ReplicaMessage {
+        public LeaseRenewReplyBundle {
+            parts = List.copyOf(parts);
+        }
+    }
+
     /** The sender is about to change {@code key}: drop it from the near cache and answer {@link RevokeAck}. */
     record Revoke(int group, Key key) implements ReplicaMessage {
     }

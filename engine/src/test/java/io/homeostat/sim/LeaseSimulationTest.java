@@ -320,6 +320,54 @@ class LeaseSimulationTest {
     }
 
     /**
+     * Keys of every group, read steadily by one node, stay local, and their renewals travel as one message per
+     * replica node and sweep (a {@code LeaseRenewBundle}), not one per group and node: the renewal loop's message rate
+     * does not grow with the number of groups.
+     */
+    @Test
+    void keysOfEveryGroupAreRenewedInOneMessagePerNode() {
+        for (long seed = 1; seed <= 3; seed++) {
+            ReaderRun r = readerRun(seed, CONFIG);
+            Cluster c = r.c();
+            List<String> keys = new ArrayList<>(c.keyPerGroup().values());
+            long[] messages = {0};
+            long[] parts = {0};
+            c.sim.onTransmit((from, to, m) -> {
+                if (!from.equals(r.reader())) {
+                    return;
+                }
+                if (m instanceof ReplicaMessage.LeaseRenew) {
+                    messages[0]++;
+                    parts[0]++;
+                } else if (m instanceof ReplicaMessage.LeaseRenewBundle b) {
+                    messages[0]++;
+                    parts[0] += b.parts().size();
+                }
+            });
+            keys.forEach(k -> c.readNear(r.reader(), k)); // the reader learns the views of the other groups
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            keys.forEach(k -> c.readNear(r.reader(), k)); // and leases the keys
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            int remote = 0;
+            long periodsEnd = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
+            while (c.sim.nowMicros() < periodsEnd) {
+                for (String k : keys) {
+                    if (!c.readNear(r.reader(), k)) {
+                        remote++;
+                    }
+                }
+                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            }
+            assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
+            // each group's request goes to its three replicas about every 3/4 lease
+            assertThat(parts[0]).as("seed %d: renewal requests", seed).isGreaterThanOrEqualTo(3L * keys.size() * 12);
+            assertThat(parts[0]).as("seed %d: requests per message (%d messages)", seed, messages[0])
+                    .isGreaterThanOrEqualTo(2 * messages[0]);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+    }
+
+    /**
      * A key read only every few lease periods, but within the idle bound, stays local too: its leases are renewed
      * whether or not a read falls in the second half of one. Once nobody reads it for longer than the idle bound, the
      * renewals stop and the entry lapses: the next read asks the replicas again.
