@@ -137,29 +137,44 @@ public final class RenewalBenchmark {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long renewBefore = renewFrames(transports);
-        long user0 = userNanos();
+        Map<Long, Long> user0 = userNanosByThread();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         long cpu = os.getProcessCpuTime() - cpu0;
-        long user = userNanos() - user0;
+        long user = userNanosSince(user0);
         long wall = System.nanoTime() - t0;
         if (renewals != null) {
             renewals[0] = renewFrames(transports) - renewBefore;
         }
-        System.out.printf("renewal: phase: %.1f CPU ms/s, of which user time in live threads %.1f ms/s%n",
+        System.out.printf("renewal: phase: %.1f CPU ms/s, of which user time in Java threads %.1f ms/s%n",
                 cpu / 1e6 / (wall / 1e9), user / 1e6 / (wall / 1e9));
         return cpu / 1e6 / (wall / 1e9);
     }
 
-    /** User-mode CPU time of the threads alive now (the rest of process CPU time is mostly the kernel's). */
-    private static long userNanos() {
+    /** User-mode CPU time by thread id, of the threads alive now. */
+    private static Map<Long, Long> userNanosByThread() {
         java.lang.management.ThreadMXBean t = ManagementFactory.getThreadMXBean();
-        long sum = 0;
+        Map<Long, Long> out = new java.util.HashMap<>();
         for (long id : t.getAllThreadIds()) {
             long u = t.getThreadUserTime(id);
-            if (u > 0) {
-                sum += u;
+            if (u >= 0) {
+                out.put(id, u);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * User-mode CPU time spent since {@code before} by the threads alive then and now (the rest of the process CPU
+     * time is the kernel's and the JVM's own threads', GC and JIT).
+     */
+    private static long userNanosSince(Map<Long, Long> before) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : userNanosByThread().entrySet()) {
+            Long b = before.get(e.getKey());
+            if (b != null) {
+                sum += e.getValue() - b;
             }
         }
         return sum;
