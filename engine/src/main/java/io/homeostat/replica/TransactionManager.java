@@ -34,7 +34,8 @@ import java.util.TreeMap;
  * replicated-item refinement of Scalaris: Schintke et al., CCGrid 2010).
  *
  * <p>Every replica of every item is a participant with its own Paxos instance; the acceptors are the members of the
- * transaction's own group (the group its id hashes to). Fast path, in one-way delays after the commit call: (1) the
+ * group of the transaction's first item (so a one-group transaction needs one group's majority, and a replica's vote to
+ * the acceptor on its own node stays local). Fast path, in one-way delays after the commit call: (1) the
  * manager sends {@link TxPrepare} to the item replicas; (2) each votes (validating the tag it read and locking) and
  * sends its vote to the acceptors at ballot 0; (3) acceptors forward what they accepted to the manager, which decides
  * once every item has a majority of replicas with "prepared" chosen, or aborts once one cannot; (4) the decision
@@ -161,7 +162,12 @@ public final class TransactionManager {
         NodeRef self = replicas.self();
         TxId id = new TxId(self.address(), incarnation, ++sequence);
         Placement placement = replicas.placement();
-        int acceptorGroup = placement.groupOf(RingId.ofKey(id.toString().getBytes(StandardCharsets.UTF_8)));
+        // The acceptors are the replicas of the first item's group: for a transaction on one group (an increment, the
+        // cache adapter's lock) each replica's vote to the acceptor on its own node is local, its view is the one the
+        // items need anyway, and the commit depends on one group's majority, not two.
+        int acceptorGroup = items.isEmpty()
+                ? placement.groupOf(RingId.ofKey(id.toString().getBytes(StandardCharsets.UTF_8)))
+                : replicas.group(items.get(0).key());
         GroupView acceptors = replicas.bestView(acceptorGroup);
         Map<Key, GroupView> views = new TreeMap<>();
         for (TxItem i : items) {
