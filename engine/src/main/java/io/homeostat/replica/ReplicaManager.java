@@ -1293,10 +1293,12 @@ public final class ReplicaManager {
         List<Renewal> keys = r.keys();
         for (int k = 0; k < keys.size(); k++) {
             Renewal renewal = keys.get(k);
-            if (renewal == null || renewal.key() == null || renewal.tag() == null
-                    || group(renewal.key()) != r.group()) {
-                continue; // not a key of this group: a corrupt or confused request extends nothing
+            if (renewal == null || renewal.key() == null || renewal.tag() == null) {
+                continue; // a corrupt request extends nothing
             }
+            // The key's group is not checked (an MD5 per key and replica), as a lease request's key is not: a key of
+            // another group renewed here only adds a lease record to this group's table, which no write to that key
+            // consults, and which expires.
             Item i = storage.get(r.group(), renewal.key());
             Tag tag = i == null ? Tag.ZERO : i.tag();
             if (config.leaseMillis() > 0 && renewal.tag().equals(tag) && !m.locks.writeLocked(renewal.key())
