@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * cluster with empty near caches (the baseline) and of the same cluster once every member has read every key through
  * its near cache (so every entry is renewed in the background until it has been idle for {@code nearIdleMillis}).
  * Prints CPU milliseconds per second of each phase, their ratio, and the renewal frames sent per second. At the end
- * every member reads every key once more and counts the lease requests that caused: 0 means renewal kept every entry.
+ * every member reads every key once more and counts the lease request messages that caused (one to each replica per
+ * entry that lapsed): 0 means renewal kept every entry.
  *
  * <pre>java -cp ... io.homeostat.bench.RenewalBenchmark [--keys 10000] [--seconds 10] [--lease-millis 4000]
  *     [--groups-log2 6] [--base-port 17950]</pre>
@@ -91,8 +92,9 @@ public final class RenewalBenchmark {
             }
             long lapsed = leaseRequests(transports) - before;
             System.out.printf("renewal: idle cluster %.1f CPU ms/s; with %d leased entries %.1f CPU ms/s (%.2fx); "
-                    + "renewal messages %.1f/s; lease requests after %d s idle: %d%n", idle, NODES * keys, leased,
-                    leased / idle, renewals[0] / (double) seconds, 2 * seconds, lapsed);
+                    + "renewal messages %.1f/s; lease request messages after %d s idle: %d (one to each of the R = 3 "
+                    + "replicas per lapsed entry)%n", idle, NODES * keys, leased, leased / idle,
+                    renewals[0] / (double) seconds, 2 * seconds, lapsed);
         } finally {
             for (EmbeddedNode n : nodes) {
                 n.close();
