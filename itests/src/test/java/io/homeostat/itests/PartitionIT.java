@@ -184,8 +184,8 @@ class PartitionIT {
                         .as("every node reads the same " + key).isEqualTo(v == null ? "<absent>" : v);
             }
         }
-        // during the cut most requests wait out their 5 s timeout: a transaction needs both its item's group and its
-        // acceptor group (hashed from its id) on the majority side, which holds for well under half of them
+        // during the cut many requests wait out their 5 s timeout: an operation needs its item's group with a majority
+        // on the majority side (a transaction every item's group; its acceptors are its first item's group)
         String summary = w.finalChecks(all, 10);
         System.out.printf("[partition] one ring %d ms after the heal; all groups healthy %d ms after the heal "
                 + "(%d ms after one ring); %s%n", oneRing, healthyAfterHeal, healthy, summary);

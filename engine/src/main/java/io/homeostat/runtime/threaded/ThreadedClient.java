@@ -347,7 +347,7 @@ public final class ThreadedClient implements Homeostat {
             }
             Read r = reads.get(k);
             if (r == null) {
-                r = await(read(k), deadline);
+                r = readForCommit(k, deadline);
                 reads.put(k, r);
             }
             return Optional.ofNullable(r.value).map(Bytes::toBytes);
@@ -374,12 +374,26 @@ public final class ThreadedClient implements Homeostat {
             }
             for (Map.Entry<Key, Bytes> e : writes.entrySet()) {
                 if (!reads.containsKey(e.getKey())) {
-                    Read current = await(read(e.getKey()), deadline);
+                    Read current = readForCommit(e.getKey(), deadline);
                     out.add(new TxItem(e.getKey(), current.tag, true, e.getValue()));
                 }
             }
             return out;
         }
+    }
+
+    /**
+     * A transaction's read: from the near cache when this node holds a valid lease on the key (no round trip, no
+     * event-loop hop), else from a majority. Either way the commit validates the tag read at every replica, so a
+     * value that changed meanwhile aborts the attempt (and the transaction retries); the near cache only saves the
+     * read, it decides nothing.
+     */
+    private Read readForCommit(Key k, long deadlineNanos) {
+        NearValue v = near.get(new MirrorKey(k.toBytes()));
+        if (v != null && v.hit(node.nowMillis())) {
+            return new Read(v.tag, v.value);
+        }
+        return await(read(k), deadlineNanos);
     }
 
     private void checkSize(Key key, byte[] value) {

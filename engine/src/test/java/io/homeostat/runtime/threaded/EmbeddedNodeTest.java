@@ -21,8 +21,35 @@ class EmbeddedNodeTest {
         nodes.forEach(EmbeddedNode::close);
     }
 
+    /** Messages by type and sender, counted on their way through the transport. */
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> sent =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long sent(Address from, Class<?> type) {
+        java.util.concurrent.atomic.AtomicLong n = sent.get(from + " " + type.getSimpleName());
+        return n == null ? 0 : n.get();
+    }
+
     private void startCluster(int n) throws Exception {
-        LocalTransport transport = new LocalTransport();
+        LocalTransport local = new LocalTransport();
+        Transport transport = new Transport() {
+            @Override
+            public void register(Address self, Inbox inbox) {
+                local.register(self, inbox);
+            }
+
+            @Override
+            public void unregister(Address self) {
+                local.unregister(self);
+            }
+
+            @Override
+            public void send(Address from, Address to, io.homeostat.runtime.Message m) {
+                sent.computeIfAbsent(from + " " + m.getClass().getSimpleName(),
+                        k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                local.send(from, to, m);
+            }
+        };
         List<Address> addresses = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             addresses.add(new Address("embedded", i));
@@ -236,6 +263,47 @@ class EmbeddedNodeTest {
             writer.client().put(key, bytes("v2-" + round));
             assertThat(reader.client().getNear(key8, decode)).as("the read after the write returned")
                     .isEqualTo("v2-" + round);
+        }
+    }
+
+    /**
+     * A transaction reads a key this node holds under a read lease from its near cache: a compare-and-set of a leased
+     * key sends no read to the replicas, and commits. Its commit still validates what it read: once another node's
+     * write has returned (revoking the lease), the same compare-and-set with the old expected value fails and leaves
+     * the newer value in place.
+     */
+    @Test
+    void transactionsReadLeasedKeysFromTheNearCache() throws Exception {
+        startCluster(3);
+        EmbeddedNode reader = nodes.get(0);
+        EmbeddedNode writer = nodes.get(1);
+        Class<?> readRequest = io.homeostat.replica.ReplicaMessage.ReadRequest.class;
+        for (int round = 0; round < 5; round++) {
+            String key = "cas-" + round;
+            writer.client().put(key, bytes("a"));
+            // right after a write the replicas may refuse a lease (the transaction's lock): wait until it is local
+            Await.until(Duration.ofSeconds(10), () -> {
+                reader.client().getNear(key);
+                long before = sent(reader.address(), readRequest)
+                        + sent(reader.address(), io.homeostat.replica.ReplicaMessage.LeaseRequest.class);
+                reader.client().getNear(key);
+                return sent(reader.address(), readRequest)
+                        + sent(reader.address(), io.homeostat.replica.ReplicaMessage.LeaseRequest.class) == before;
+            }, "a near hit on " + key);
+            long reads = sent(reader.address(), readRequest);
+            assertThat(reader.client().compareAndSet(key, bytes("a"), bytes("b"))).isTrue();
+            assertThat(sent(reader.address(), readRequest)).as("reads sent by a transaction on a leased key")
+                    .isEqualTo(reads);
+            assertThat(writer.client().get(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("b")));
+            // the commit revoked every lease, the reader's too; lease it again, then change it elsewhere
+            Await.until(Duration.ofSeconds(10), () -> {
+                reader.client().getNear(key);
+                return java.util.Arrays.equals(reader.client().getNear(key).orElse(null), bytes("b"));
+            }, "the reader to see b");
+            writer.client().put(key, bytes("c"));
+            assertThat(reader.client().compareAndSet(key, bytes("b"), bytes("d"))).as("a CAS on a replaced value")
+                    .isFalse();
+            assertThat(writer.client().get(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("c")));
         }
     }
 }
