@@ -13,9 +13,10 @@ import java.util.Set;
 
 /**
  * The holder side of lease renewal: the near-cache entries of one group that are due are renewed together, one
- * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key. This
- * keeps a working set local for as long as it is read (within the idle bound), whether or not each key happens to be
- * read in the last part of its lease.
+ * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key (and the
+ * requests of one sweep bound for one node travel together, as a {@code LeaseRenewBundle}). This keeps a working set
+ * local for as long as it is read (within the idle bound), whether or not each key happens to be read in the last part
+ * of its lease.
  *
  * <p>Why an extension is safe: it is the renewal argument of {@link ReplicaManager#readNear}, key by key. A replica
  * extends a key's lease only if the key still has the tag the holder caches, is not write-locked and no write to it is
@@ -148,7 +149,6 @@ final class LeaseRenewer {
         }
     }
 
-    /** Splits the due renewals of one group into batches within the key and byte bounds. */
     /** The key bytes of {@code keys}, as {@link #chunks} counts them. */
     static long keyBytes(List<Renewal> keys) {
         long bytes = 0;
@@ -158,6 +158,7 @@ final class LeaseRenewer {
         return bytes;
     }
 
+    /** Splits the due renewals of one group into batches within the key and byte bounds. */
     static List<List<Renewal>> chunks(List<Renewal> due) {
         List<List<Renewal>> out = new ArrayList<>();
         List<Renewal> current = new ArrayList<>();

@@ -1263,13 +1263,14 @@ public final class ReplicaManager {
     }
 
     /**
-     * A holder asks to extend its leases on several keys of a group. Each is extended only on the value the holder has
-     * (the key still has the tag it names), and not while a write holds or revokes it.
+     * The renewal requests of one holder's sweep for several groups served here: each part is answered as if it came
+     * alone, and the answers go back in one message. A bundle of more than {@link LeaseRenewBundle#MAX_PARTS} parts is
+     * malformed: the parts beyond are ignored, and their renewals time out at the holder.
      */
     private void onLeaseRenewBundle(Environment env, Address from, LeaseRenewBundle b) {
         List<LeaseRenewReply> replies = new ArrayList<>();
-        int parts = Math.min(b.parts().size(), LeaseRenewBundle.MAX_PARTS); // a longer bundle is malformed: the rest
-        for (int i = 0; i < parts; i++) {                                    // is ignored and its renewals time out
+        int parts = Math.min(b.parts().size(), LeaseRenewBundle.MAX_PARTS);
+        for (int i = 0; i < parts; i++) {
             LeaseRenew r = b.parts().get(i);
             LeaseRenewReply reply = r == null ? null : renewReply(env, from, r);
             if (reply != null) {
@@ -1281,7 +1282,11 @@ public final class ReplicaManager {
         }
     }
 
-    /** Extends what it can of one renewal request; its answer, or null if it sent {@link NotServing} instead. */
+    /**
+     * A holder asks to extend its leases on several keys of a group. Each is extended only on the value the holder has
+     * (the key still has the tag it names), and not while a write holds or revokes it. Returns the answer, or null if
+     * this node does not serve the group at that epoch (it sent {@link NotServing} instead).
+     */
     private LeaseRenewReply renewReply(Environment env, Address from, LeaseRenew r) {
         Member m = servingMember(r.group(), r.epoch());
         if (m == null) {
