@@ -24,7 +24,9 @@ class KillRestartIT {
     private static final int ROUNDS = 3;
     private static final long RECOVERY_BOUND_MILLIS = 30_000;
     private static final long REJOIN_DEADLINE_MILLIS = 90_000;
-    private static final long SETTLE_MILLIS = 2_000;
+    /** Acknowledged workload requests that end a phase (before a kill), and the bound on waiting for them. */
+    private static final long PHASE_ACKS = 50;
+    private static final long PHASE_TIMEOUT_MILLIS = 30_000;
 
     private Cluster cluster;
 
@@ -42,7 +44,7 @@ class KillRestartIT {
         System.out.printf("[kill-restart] %d nodes up, replicas on distinct nodes, after %d ms%n", NODES, startMillis);
         Workload w = new Workload(cluster::live, 4, 42);
         w.start();
-        Thread.sleep(SETTLE_MILLIS);
+        w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "history before the first kill");
         long seed = System.nanoTime();
         // a different node each round, and always n0 among them: the founder (it placed every other node) and the
         // JGroups coordinator, whose restart is the slow path (a JGroups view of its own until the merge)
@@ -74,7 +76,7 @@ class KillRestartIT {
                 System.out.printf("[kill-restart] round %d: %s restarted, groups at R after %d ms, on distinct nodes "
                         + "%d ms later (%d requests acknowledged this round)%n", round, victim.name, settled, balanced,
                         w.acknowledged.get() - before);
-                Thread.sleep(SETTLE_MILLIS);
+                w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "history after round " + round);
             }
         } finally {
             w.stop();

@@ -35,6 +35,9 @@ class PartitionIT {
     private static final long PARTITION_MILLIS = 15_000;
     private static final long ONE_RING_BOUND_MILLIS = 10_000;
     private static final long HEAL_DEADLINE_MILLIS = 90_000;
+    /** Acknowledged workload requests that end a phase (before the cut, after the heal), and the bound on waiting. */
+    private static final long PHASE_ACKS = 50;
+    private static final long PHASE_TIMEOUT_MILLIS = 30_000;
 
     private Cluster cluster;
 
@@ -60,7 +63,7 @@ class PartitionIT {
         AtomicBoolean partitioned = new AtomicBoolean();
         Workload w = new Workload(() -> partitioned.get() ? majority : cluster.live(), 4, 11);
         w.start();
-        Thread.sleep(2_000);
+        w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "history before the cut");
 
         // which probe keys have their group's majority on the majority side, from the views just before the cut (the
         // cluster started balanced, so no view changes but the workload's own: none move replicas)
@@ -156,7 +159,7 @@ class PartitionIT {
         }
         long healthy = cluster.awaitHealthy(HEAL_DEADLINE_MILLIS, "every group healthy after the heal");
         long healthyAfterHeal = (System.nanoTime() - healedAt) / 1_000_000;
-        Thread.sleep(3_000);
+        w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "the healed cluster serving every client");
         w.stop();
 
         System.out.printf("[partition] minority writes to majority-owned keys: %d attempts, answers %s; majority-side "

@@ -22,6 +22,9 @@ class PauseIT {
     private static final long STOPPED_MILLIS = 15_000;
     private static final long RECOVERY_DEADLINE_MILLIS = 60_000;
     private static final long LEAVE_EXIT_BOUND_MILLIS = 15_000;
+    /** Acknowledged workload requests that end a phase (before SIGSTOP, after SIGCONT), and the bound on waiting. */
+    private static final long PHASE_ACKS = 50;
+    private static final long PHASE_TIMEOUT_MILLIS = 30_000;
 
     private Cluster cluster;
 
@@ -45,16 +48,16 @@ class PauseIT {
         long ackedWhileStopped;
         long recovered;
         try {
-            Thread.sleep(2_000);
+            w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "history before SIGSTOP");
             excluded.set(frozen);
             frozen.signal("STOP");
             ackedBeforeStop = w.acknowledged.get();
-            Thread.sleep(STOPPED_MILLIS);
+            Thread.sleep(STOPPED_MILLIS); // the fault itself: stopped for longer than the failure detector waits
             ackedWhileStopped = w.acknowledged.get() - ackedBeforeStop;
             frozen.signal("CONT");
             excluded.set(null);
             recovered = cluster.awaitHealthy(RECOVERY_DEADLINE_MILLIS, frozen.name + " to be back after SIGCONT");
-            Thread.sleep(3_000);
+            w.awaitAcknowledged(PHASE_ACKS, PHASE_TIMEOUT_MILLIS, "serving every client after SIGCONT");
         } finally {
             try {
                 frozen.signal("CONT");

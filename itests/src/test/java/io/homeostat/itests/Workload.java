@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -54,6 +55,8 @@ final class Workload {
     private final AtomicLong nextTxnId = new AtomicLong(1);
     final AtomicLong acknowledged = new AtomicLong();
     final AtomicLong notAcknowledged = new AtomicLong();
+    /** Notified on every acknowledged request. */
+    private final Object progress = new Object();
     /** HTTP status (-1: no answer) -> {requests, total nanoseconds}: where the clients' time went. */
     private final Map<Integer, long[]> outcomes = new java.util.TreeMap<>();
 
@@ -92,6 +95,35 @@ final class Workload {
             th.setDaemon(true);
             workers.add(th);
             th.start();
+        }
+    }
+
+    /** Counts an acknowledged request and wakes {@link #awaitAcknowledged} waiters. */
+    private void acknowledged() {
+        acknowledged.incrementAndGet();
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    /**
+     * Lets the workload run until {@code more} further requests have been acknowledged: the phases of a fault test
+     * ("some history before the fault", "the healed cluster serves again") end on progress, not after a fixed time.
+     * Fails the test if that takes longer than {@code timeoutMillis}.
+     */
+    void awaitAcknowledged(long more, long timeoutMillis, String phase) throws InterruptedException {
+        long target = acknowledged.get() + more;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (progress) {
+            while (acknowledged.get() < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    org.assertj.core.api.Assertions.fail(more + " more acknowledged requests within " + timeoutMillis
+                            + " ms (" + phase + "); acknowledged so far " + acknowledged.get() + ", not acknowledged "
+                            + notAcknowledged.get() + ", answers " + outcomes());
+                }
+                TimeUnit.NANOSECONDS.timedWait(progress, left);
+            }
         }
     }
 
@@ -143,7 +175,7 @@ final class Workload {
             Value v = r.status() == 200 ? Value.of(r.body()) : Value.ABSENT;
             registerOps.add(Operation.read(client, key, v, t0, t1));
             lastSeen.put(key, v);
-            acknowledged.incrementAndGet();
+            acknowledged();
         } else {
             classify("GET " + key + " on " + n.name, r);
         }
@@ -159,7 +191,7 @@ final class Workload {
         if (r.status() == 204) {
             registerOps.add(op);
             lastSeen.put(key, Value.of(value));
-            acknowledged.incrementAndGet();
+            acknowledged();
         } else {
             registerOps.add(classify("PUT " + key + " on " + n.name, r) ? op.unknown() : op.failed());
         }
@@ -176,7 +208,7 @@ final class Workload {
         if (r.status() == 200) {
             boolean swapped = r.json().get("swapped").asBoolean();
             registerOps.add(Operation.cas(client, key, expected, Value.of(value), swapped, t0, t1));
-            acknowledged.incrementAndGet();
+            acknowledged();
             if (swapped) {
                 lastSeen.put(key, Value.of(value));
             } else {
@@ -280,7 +312,7 @@ final class Workload {
             }
             txns.add(new Txn(id, client, t0, t1, ListAppendChecker.Outcome.COMMITTED, ops));
             ackedAppends.addAll(elements);
-            acknowledged.incrementAndGet();
+            acknowledged();
         } else {
             boolean unknown = classify("txn on " + n.name, r);
             txns.add(new Txn(id, client, t0, unknown ? Long.MAX_VALUE : t1,
