@@ -84,7 +84,9 @@ public final class RenewalBenchmark {
             long readAt = System.nanoTime();
             settle(seconds);
             long[] renewals = new long[1];
+            long notServing = count(transports, "NotServing");
             double leased = cpuMillisPerSecond(seconds, transports, renewals);
+            notServing = count(transports, "NotServing") - notServing;
             long idleSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - readAt);
             long before = leaseRequests(transports);
             for (EmbeddedNode n : nodes) {
@@ -95,8 +97,8 @@ public final class RenewalBenchmark {
             long lapsed = leaseRequests(transports) - before;
             System.out.printf("renewal: idle cluster %.1f CPU ms/s; with %d leased entries %.1f CPU ms/s (%.2fx); "
                     + "renewal messages %.1f/s; lease request messages after %d s unread: %d (one to each of the R = 3 "
-                    + "replicas per lapsed entry)%n", idle, NODES * keys, leased, leased / idle,
-                    renewals[0] / (double) seconds, idleSeconds, lapsed);
+                    + "replicas per lapsed entry); NotServing answers while leased: %d%n", idle, NODES * keys, leased,
+                    leased / idle, renewals[0] / (double) seconds, idleSeconds, lapsed, notServing);
         } finally {
             for (EmbeddedNode n : nodes) {
                 n.close();
