@@ -128,6 +128,9 @@ public final class RenewalBenchmark {
                         throw e;
                     }
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("member " + i + " did not serve its probe key within 120 s");
+                }
                 Thread.sleep(200);
             }
         }
