@@ -99,7 +99,7 @@ final class Workload {
     }
 
     /** Counts an acknowledged request and wakes {@link #awaitAcknowledged} waiters. */
-    private void acknowledged() {
+    private void countAcknowledged() {
         acknowledged.incrementAndGet();
         synchronized (progress) {
             progress.notifyAll();
@@ -175,7 +175,7 @@ final class Workload {
             Value v = r.status() == 200 ? Value.of(r.body()) : Value.ABSENT;
             registerOps.add(Operation.read(client, key, v, t0, t1));
             lastSeen.put(key, v);
-            acknowledged();
+            countAcknowledged();
         } else {
             classify("GET " + key + " on " + n.name, r);
         }
@@ -191,7 +191,7 @@ final class Workload {
         if (r.status() == 204) {
             registerOps.add(op);
             lastSeen.put(key, Value.of(value));
-            acknowledged();
+            countAcknowledged();
         } else {
             registerOps.add(classify("PUT " + key + " on " + n.name, r) ? op.unknown() : op.failed());
         }
@@ -208,7 +208,7 @@ final class Workload {
         if (r.status() == 200) {
             boolean swapped = r.json().get("swapped").asBoolean();
             registerOps.add(Operation.cas(client, key, expected, Value.of(value), swapped, t0, t1));
-            acknowledged();
+            countAcknowledged();
             if (swapped) {
                 lastSeen.put(key, Value.of(value));
             } else {
@@ -312,7 +312,7 @@ final class Workload {
             }
             txns.add(new Txn(id, client, t0, t1, ListAppendChecker.Outcome.COMMITTED, ops));
             ackedAppends.addAll(elements);
-            acknowledged();
+            countAcknowledged();
         } else {
             boolean unknown = classify("txn on " + n.name, r);
             txns.add(new Txn(id, client, t0, unknown ? Long.MAX_VALUE : t1,
