@@ -343,10 +343,8 @@ public final class ReplicaManager {
         } else if (m instanceof LeaseRenewReply l) {
             renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
         } else if (m instanceof LeaseRenewReplyBundle b) {
-            for (LeaseRenewReply l : b.parts()) {
-                if (l != null) {
-                    renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
-                }
+            for (LeaseRenewReply l : b.parts()) { // never null: the record's constructor copies with List.copyOf
+                renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
             }
         } else if (m instanceof Revoke r) {
             near.remove(r.key()); // before the answer: the replica may let the key change once it has it
@@ -1271,8 +1269,7 @@ public final class ReplicaManager {
         List<LeaseRenewReply> replies = new ArrayList<>();
         int parts = Math.min(b.parts().size(), LeaseRenewBundle.MAX_PARTS);
         for (int i = 0; i < parts; i++) {
-            LeaseRenew r = b.parts().get(i);
-            LeaseRenewReply reply = r == null ? null : renewReply(env, from, r);
+            LeaseRenewReply reply = renewReply(env, from, b.parts().get(i));
             if (reply != null) {
                 replies.add(reply);
             }
@@ -1405,6 +1402,7 @@ public final class ReplicaManager {
         });
         Map<Address, List<LeaseRenew>> bundles = new LinkedHashMap<>();
         Map<Address, Long> bundleKeyBytes = new HashMap<>();
+        groups:
         for (Map.Entry<Integer, List<Renewal>> g : due.entrySet()) {
             GroupView view = bestView(g.getKey());
             if (view == null) {
@@ -1413,7 +1411,7 @@ public final class ReplicaManager {
             List<NodeRef> replicas = distinct(view);
             for (List<Renewal> keys : LeaseRenewer.chunks(g.getValue())) {
                 if (renewer.full()) {
-                    break;
+                    break groups; // the rest waits for the next sweep; what is collected so far still goes
                 }
                 LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys);
                 env.setTimer(config.opTimeoutMillis(), new RenewTimeout(b.id));
