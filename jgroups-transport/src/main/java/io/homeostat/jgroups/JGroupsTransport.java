@@ -45,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Sending</h2>
  * {@link #send} encodes on the caller's thread and queues the frame for its destination, so it never blocks on JGroups
  * or the network, and never throws for unknown, unreachable or overloaded destinations: the message is dropped and
- * counted. Frames go as OOB (delivered concurrently, no ordering: the protocols don't need it), NO_RELIABILITY (the
- * protocols retry themselves; no retransmission buffers for dead peers) and NO_FC (never wait for credits). Messages
- * to this process's own endpoint are handed to the inbox directly.
+ * counted. Frames go as regular JGroups messages flagged NO_RELIABILITY (the protocols retry themselves; no
+ * retransmission buffers for dead peers, and no ordering: the protocols don't need it) and NO_FC (never wait for
+ * credits); not OOB, so that a stack with {@code message_processing_policy="direct"} (the shipped TCP stacks) delivers
+ * them on the thread that read them, without a hand-off to JGroups' thread pool. Messages to this process's own
+ * endpoint are handed to the inbox directly.
  *
  * <h2>A dead member must not starve the live ones</h2>
  * After a {@code kill -9} a member stays in the JGroups view until failure detection removes it (about 15 s with the
@@ -56,15 +58,15 @@ import org.slf4j.LoggerFactory;
  * handshake with a peer that accepts but never answers: JGroups 5.5 sets no timeout on it). Two things keep that delay
  * on the dead member's own traffic:
  * <ul>
- *   <li><b>In JGroups</b>, which is where the connect happens with the shipped stacks: JGroups 5.5's default
- *   per-destination bundler sends to <em>all</em> members from one thread unless
- *   {@code bundler.use_single_sender_thread=false}; a connect to a dead member then delayed every other member's
- *   messages (measured on loopback: 200 round trips between two live members took 74 s instead of 0.4 s).
- *   {@link Stacks} sets it to false on TCP stacks that do not choose, so each member gets its own JGroups sender
- *   thread (and its own bounded JGroups queue, which drops when full), and warns about a TCP stack that keeps one
- *   sender thread. {@code channel.send} then only enqueues.</li>
- *   <li><b>Here</b>, for stacks whose {@code channel.send} does block (a {@code no-bundler} stack connects and writes
- *   on the caller's thread): frames wait in one bounded queue per destination (JGroups address), bounded by
+ *   <li><b>In JGroups</b>, for stacks with a bundler: JGroups 5.5's default per-destination bundler sends to
+ *   <em>all</em> members from one thread unless {@code bundler.use_single_sender_thread=false}; a connect to a dead
+ *   member then delayed every other member's messages (measured on loopback: 200 round trips between two live members
+ *   took 74 s instead of 0.4 s). {@link Stacks} sets it to false on TCP stacks that do not choose, so each member
+ *   gets its own JGroups sender thread (and its own bounded JGroups queue, which drops when full), and warns about a
+ *   TCP stack that keeps one sender thread. {@code channel.send} then only enqueues.</li>
+ *   <li><b>Here</b>, for stacks whose {@code channel.send} blocks (the shipped TCP stacks: {@code no-bundler} with
+ *   blocking sends connects and writes on the caller's thread, which saves two thread hand-offs per message):
+ *   frames wait in one bounded queue per destination (JGroups address), bounded by
  *   {@link JGroupsOptions#maxQueuedMessagesPerDestination()} and {@link JGroupsOptions#maxQueuedBytesPerDestination()}
  *   as well as by the totals {@link JGroupsOptions#maxSendQueueMessages()} and
  *   {@link JGroupsOptions#maxSendQueueBytes()}, so a dead member's backlog cannot take the space of the others. A
@@ -80,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * view stays reachable; later frames to it are queued anew.
  *
  * <h2>Receiving</h2>
- * Frames are decoded on JGroups' delivery threads and handed to the registered inbox. A frame that does not decode,
+ * Frames are decoded on JGroups' delivery threads (with the shipped TCP stacks, the thread that read them from the
+ * socket) and handed to the registered inbox, which never blocks. A frame that does not decode,
  * or is addressed to an unregistered vnode, is dropped, counted, and logged at most once per cause per
  * {@link JGroupsOptions#dropLogIntervalMillis()}.
  *
@@ -457,8 +460,7 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         }
         try {
             BytesMessage msg = new BytesMessage(dest, payload);
-            msg.setFlag(org.jgroups.Message.Flag.OOB, org.jgroups.Message.Flag.NO_RELIABILITY,
-                    org.jgroups.Message.Flag.NO_FC);
+            msg.setFlag(org.jgroups.Message.Flag.NO_RELIABILITY, org.jgroups.Message.Flag.NO_FC);
             channel.send(msg);
         } catch (Exception e) {
             jgroupsSent.decrement();

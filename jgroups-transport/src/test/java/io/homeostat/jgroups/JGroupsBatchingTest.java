@@ -103,7 +103,8 @@ class JGroupsBatchingTest {
         assertThat(a.queuedFrames(a.route("b"))).isEqualTo(n);
         release.countDown();
         assertThat(inbox.latch.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("all %d delivered", n).isTrue();
-        // OOB delivery may reorder JGroups messages, but never the frames inside one batch; all arrive exactly once
+        // delivery may reorder JGroups messages (the stack need not keep order), never the frames inside one batch;
+        // all arrive exactly once
         assertThat(inbox.got).containsExactlyInAnyOrderElementsOf(sent);
         JGroupsTransport.Counters after = a.counters();
         long jgroups = after.jgroupsSent() - before.jgroupsSent();

@@ -140,31 +140,43 @@ class JGroupsDeadMemberTest {
         }
     }
 
+    /**
+     * A stack with JGroups' per-destination bundler (as a user's own XML may have), where {@code channel.send} only
+     * enqueues and the connect happens on a JGroups thread; {@link Stacks} gives each member its own.
+     */
     @Test
     void liveMembersKeepTalkingAtFullSpeedWhileTheHostOfACrashedMemberDoesNotAnswer() throws Exception {
-        List<Member> m = startThree(null, b -> b);
+        List<Member> m = startThree(bundlerStack().toString(), b -> b);
         crashAndBlackHole(m.get(2));
         // this runs in the window that matters: JGroups detects the crash only some 10 to 15 s later
         roundTripsWhileSendingToTheDead(m.get(0), m.get(1), m.get(2));
     }
 
+    /** The shipped loopback stack with JGroups' per-destination bundler and non-blocking sends instead. */
+    private Path bundlerStack() throws IOException {
+        String loopback = new String(Stacks.class.getResourceAsStream("/homeostat/jgroups/loopback.xml")
+                .readAllBytes(), StandardCharsets.UTF_8);
+        String withBundler = loopback.replace("bundler_type=\"no-bundler\"", "bundler_type=\"per-destination\"")
+                .replace("non_blocking_sends=\"false\"", "non_blocking_sends=\"true\"");
+        assertThat(withBundler).as("the loopback stack's send attributes changed; update this test")
+                .contains("per-destination").contains("non_blocking_sends=\"true\"");
+        return Files.writeString(dir.resolve("bundler.xml"), withBundler);
+    }
+
     /**
-     * A stack whose {@code channel.send} connects and writes on the caller's thread ({@code no-bundler}): each send to
-     * the dead member blocks a sender thread for {@code sock_conn_timeout}. Only the dead member's queue waits (and
-     * drops beyond its bound); when JGroups removes it from the view its queue is dropped, and its route is forgotten
-     * after the grace period.
+     * The shipped stacks, whose {@code channel.send} connects and writes on the caller's thread ({@code no-bundler},
+     * blocking sends): each send to the dead member blocks a sender thread for {@code sock_conn_timeout}. Only the
+     * dead member's queue waits (and drops beyond its bound); when JGroups removes it from the view its queue is
+     * dropped, and its route is forgotten after the grace period.
      */
     @Test
     void aSendThatBlocksOnACrashedMemberHoldsUpOnlyThatMembersQueue() throws Exception {
-        String loopback = new String(Stacks.class.getResourceAsStream("/homeostat/jgroups/loopback.xml")
-                .readAllBytes(), StandardCharsets.UTF_8);
-        Path stack = Files.writeString(dir.resolve("blocking-sends.xml"),
-                loopback.replace("<TCP ", "<TCP bundler_type=\"no-bundler\" "));
+        String stack = null; // the shipped loopback stack
         long graceMillis = 2_000;
         // one frame per send (no batches): a blocked sender then holds one frame and the rest stay queued, so c's queue
         // is never empty when c leaves the view; with batches the sender takes the whole queue at once and the view
         // change can fall in the instant before the next sends refill it (seen once in CI: 0 frames left to drop)
-        List<Member> m = startThree(stack.toString(), b -> b.maxQueuedMessagesPerDestination(20)
+        List<Member> m = startThree(stack, b -> b.maxQueuedMessagesPerDestination(20)
                 .routeGraceMillis(graceMillis).maxBatchMessages(1));
         Member a = m.get(0);
         Member b = m.get(1);
