@@ -2,6 +2,8 @@ package io.homeostat.replica;
 
 import io.homeostat.replica.TxnMessage.TxAccepted;
 import io.homeostat.replica.TxnMessage.TxDecide;
+import io.homeostat.replica.TxnMessage.TxDone;
+import io.homeostat.replica.TxnMessage.TxForget;
 import io.homeostat.replica.TxnMessage.TxPhase1;
 import io.homeostat.replica.TxnMessage.TxPhase2;
 import io.homeostat.replica.TxnMessage.TxPrepare;
@@ -79,6 +81,12 @@ public final class TransactionManager {
     }
 
     private static final int MAX_DECISIONS_KEPT = 10_000;
+    /**
+     * Decided transactions whose acknowledgements the manager still collects. One whose acknowledgements do not all
+     * come (a lost message, a crash, a view change before the decision arrived) is dropped from here when newer ones
+     * push it out, and its acceptor state is then kept for good: a bounded leak only under faults, never a risk.
+     */
+    private static final int MAX_FORGETTING_KEPT = 20_000;
     private static final int MAX_VOTES_KEPT = 100_000;
     /** How long and how often a commit waits for a view lookup before giving up. */
     private static final long VIEW_WAIT_MILLIS = 50;
@@ -105,6 +113,13 @@ public final class TransactionManager {
         @Override
         protected boolean removeEldestEntry(Map.Entry<TxId, Boolean> eldest) {
             return size() > MAX_DECISIONS_KEPT;
+        }
+    };
+    /** Decided transactions of this manager waiting for every position's {@link TxDone} (bounded, oldest dropped). */
+    private final Map<TxId, Forgetting> forgetting = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TxId, Forgetting> eldest) {
+            return size() > MAX_FORGETTING_KEPT;
         }
     };
     private long sequence;
@@ -230,8 +245,15 @@ public final class TransactionManager {
     private void decide(Environment env, Tx tx, boolean commit) {
         active.remove(tx.id);
         decided.put(tx.id, commit);
+        // the manager (rank 0) collects every position's acknowledgement and then lets the acceptors forget; a
+        // replica finishing in its place does not (its transaction's acceptor state is kept)
+        boolean collect = tx.rank == 0 && !tx.views.isEmpty();
+        if (collect) {
+            forgetting.put(tx.id, new Forgetting(tx.views, tx.acceptors));
+        }
         for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
-            TxDecide d = new TxDecide(tx.id, commit, e.getValue().group(), e.getKey());
+            TxDecide d = new TxDecide(tx.id, commit, e.getValue().group(), e.getKey(),
+                    collect ? e.getValue().epoch() : -1);
             for (NodeRef n : ReplicaManager.distinct(e.getValue())) {
                 env.send(n.address(), d);
             }
@@ -358,7 +380,7 @@ public final class TransactionManager {
         }
     }
 
-    private void onDecide(TxDecide d) {
+    private void onDecide(Environment env, TxDecide d) {
         participating.remove(d.tx());
         decided.put(d.tx(), d.commit());
         Tx finishing = active.get(d.tx());
@@ -367,8 +389,67 @@ public final class TransactionManager {
         }
         // the member's lock, and the lock kept with the data of a group we just left (a state-transfer source must
         // not hand a decided lock to the new member, which would wait for a decision nobody sends it again)
-        release(replicas.member(d.group()), d);
+        ReplicaManager.Member m = replicas.member(d.group());
+        release(m, d);
         release(replicas.retiredMember(d.group()), d);
+        // Acknowledge to the manager only as a member serving the prepare's epoch: a lock copied by state transfer
+        // lives at a later epoch, and its source installed that epoch before serving the copy, so an acknowledgement
+        // from the prepare's epoch means no copy of this position's lock was made before the release.
+        if (d.epoch() >= 0 && m != null && !m.recovering && m.acceptor.installed().epoch() == d.epoch()) {
+            env.send(d.tx().manager(), new TxDone(d.tx(), d.key(), d.epoch(), positions(m)));
+        }
+    }
+
+    /** A position acknowledged a decision; once every position of every item did, the acceptors may forget. */
+    private void onDone(Environment env, TxDone done) {
+        Forgetting f = forgetting.get(done.tx());
+        if (f == null) {
+            return;
+        }
+        GroupView v = f.views.get(done.key());
+        if (v == null || v.epoch() != done.epoch()) {
+            return;
+        }
+        java.util.BitSet acked = f.acked.computeIfAbsent(done.key(), k -> new java.util.BitSet());
+        for (int p : done.positions()) {
+            if (p >= 0 && p < v.replication()) {
+                acked.set(p);
+            }
+        }
+        for (Map.Entry<Key, GroupView> e : f.views.entrySet()) {
+            java.util.BitSet b = f.acked.get(e.getKey());
+            if (b == null || b.cardinality() < e.getValue().replication()) {
+                return;
+            }
+        }
+        forgetting.remove(done.tx());
+        TxForget forget = new TxForget(done.tx(), f.acceptors.group());
+        for (NodeRef n : ReplicaManager.distinct(f.acceptors)) {
+            env.send(n.address(), forget);
+        }
+    }
+
+    /** Every lock of the transaction is gone: its acceptor instances are no longer needed by anyone. */
+    private void onForget(TxForget f) {
+        for (ReplicaManager.Member m : new ReplicaManager.Member[] {replicas.member(f.acceptorGroup()),
+                replicas.retiredMember(f.acceptorGroup())}) {
+            if (m != null) {
+                m.commitAcceptors.forget(f.tx());
+            }
+        }
+    }
+
+    /** Paxos Commit acceptor instances this node keeps, over the groups it serves and has left. */
+    public long acceptorInstances() {
+        long n = 0;
+        for (int g : replicas.memberGroupIds()) {
+            n += replicas.member(g).commitAcceptors.size();
+        }
+        for (int g : replicas.retiredGroupIds()) {
+            ReplicaManager.Member m = replicas.retiredMember(g);
+            n += m == null ? 0 : m.commitAcceptors.size();
+        }
+        return n;
     }
 
     private void release(ReplicaManager.Member m, TxDecide d) {
@@ -386,7 +467,7 @@ public final class TransactionManager {
         for (LockTable.LockRecord r : m.locks.snapshot()) {
             Boolean known = decided.get(r.tx());
             if (known != null) {
-                release(m, new TxDecide(r.tx(), known, group, r.key()));
+                release(m, new TxDecide(r.tx(), known, group, r.key(), -1));
             }
         }
     }
@@ -401,7 +482,7 @@ public final class TransactionManager {
             for (LockTable.LockRecord r : m.locks.snapshot()) {
                 Boolean known = decided.get(r.tx());
                 if (known != null) {
-                    onDecide(new TxDecide(r.tx(), known, g, r.key()));
+                    onDecide(env, new TxDecide(r.tx(), known, g, r.key(), -1));
                     continue;
                 }
                 TxQuery q = new TxQuery(r.tx(), g, r.key());
@@ -515,7 +596,11 @@ public final class TransactionManager {
         } else if (m instanceof TxAccepted a) {
             onAccepted(env, a);
         } else if (m instanceof TxDecide d) {
-            onDecide(d);
+            onDecide(env, d);
+        } else if (m instanceof TxDone d) {
+            onDone(env, d);
+        } else if (m instanceof TxForget f) {
+            onForget(f);
         } else if (m instanceof TxPhase1 p) {
             onPhase1(env, from, p);
         } else if (m instanceof TxPromise p) {
@@ -525,7 +610,7 @@ public final class TransactionManager {
         } else if (m instanceof TxQuery q) {
             Boolean d = decided.get(q.tx());
             if (d != null) {
-                env.send(from, new TxDecide(q.tx(), d, q.group(), q.key()));
+                env.send(from, new TxDecide(q.tx(), d, q.group(), q.key(), -1));
             }
         }
     }
@@ -567,6 +652,18 @@ public final class TransactionManager {
     }
 
     private record Participation(TxPrepare prepare, long sinceMillis, int rank) {
+    }
+
+    /** A decided transaction's acknowledgements so far: per item, the positions that acknowledged. */
+    private static final class Forgetting {
+        final Map<Key, GroupView> views;
+        final GroupView acceptors;
+        final Map<Key, java.util.BitSet> acked = new HashMap<>();
+
+        Forgetting(Map<Key, GroupView> views, GroupView acceptors) {
+            this.views = views;
+            this.acceptors = acceptors;
+        }
     }
 
     private record VoteKey(TxId tx, Key key) {

@@ -57,8 +57,26 @@ public sealed interface TxnMessage extends Message {
         }
     }
 
-    /** The decision, to the item's group members: release the locks, applying the write on commit. */
-    record TxDecide(TxId tx, boolean commit, int group, Key key) implements TxnMessage {
+    /**
+     * The decision, to the item's group members: release the locks, applying the write on commit. {@code epoch} is the
+     * item's view epoch at prepare when the manager sends it (the members then acknowledge with {@link TxDone}), -1
+     * when a finisher or an answer to {@link TxQuery} sends it.
+     */
+    record TxDecide(TxId tx, boolean commit, int group, Key key, long epoch) implements TxnMessage {
+    }
+
+    /**
+     * Member to manager: serving {@code positions} of the item's group at {@code epoch} (the prepare's), it applied
+     * the decision and holds no lock of the transaction on {@code key}.
+     */
+    record TxDone(TxId tx, Key key, long epoch, List<Integer> positions) implements TxnMessage {
+        public TxDone {
+            positions = List.copyOf(positions);
+        }
+    }
+
+    /** Manager to the acceptor group's members: no lock of the transaction is left anywhere; drop its instances. */
+    record TxForget(TxId tx, int acceptorGroup) implements TxnMessage {
     }
 
     /** A replica that has held a lock for long asks the manager for the decision. */

@@ -44,13 +44,14 @@ public final class StoreSimulation {
     /**
      * What a run observed. The transaction workloads ({@code bank}, {@code cycle}, {@code listAppend}) are null in the
      * key-value scenarios. {@code undecided} counts the locks still held and the transactions still undecided at the
-     * end, after the liveness phase: it must be 0.
+     * end, after the liveness phase: it must be 0. {@code acceptorInstances} counts the Paxos Commit acceptor instances
+     * live nodes still keep at the end (the state of decided transactions is dropped once every lock is gone).
      */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,
             boolean settled, BankWorkload.Outcome bank, CycleWorkload.Outcome cycle,
             ListAppendChecker.Result listAppend, long listAppendCommitted, long listAppendAborted, long undecided,
-            long lostAcknowledgedWrites, Map<String, Integer> faults) {
+            long lostAcknowledgedWrites, long acceptorInstances, Map<String, Integer> faults) {
 
         public Result {
             faults = Map.copyOf(faults);
@@ -223,6 +224,7 @@ public final class StoreSimulation {
             }
         }
         long undecided = 0;
+        long acceptorInstances = 0;
         if (bank != null) {
             bank.finalAudit();
             cycle.finalAudit();
@@ -232,6 +234,11 @@ public final class StoreSimulation {
             // every transaction must be decided by now: let the last decisions arrive, then count what is left
             sim.runUntil(() -> undecided() == 0, SECOND, sim.nowMicros() + 30 * SECOND);
             undecided = undecided();
+            // then a second more for the last acknowledgements and the acceptors' forgetting
+            sim.runUntil(sim.nowMicros() + SECOND);
+            for (Address a : live.values()) {
+                acceptorInstances += node(a).transactions().acceptorInstances();
+            }
             if (undecided > 0) {
                 for (Address a : live.values()) {
                     for (String l : node(a).transactions().describeLocks()) {
@@ -252,7 +259,7 @@ public final class StoreSimulation {
                 sim.nowMicros() / (double) SECOND, sim.trace().digest(), lin, settled && resettled,
                 bank == null ? null : bank.result(), cycle == null ? null : cycle.result(), la,
                 listAppend == null ? 0 : listAppend.committed(), listAppend == null ? 0 : listAppend.aborted(),
-                undecided, lostColdWrites(), faults);
+                undecided, lostColdWrites(), acceptorInstances, faults);
     }
 
     /** Locks held by live replicas plus transactions their managers have not decided. */

@@ -28,6 +28,8 @@ public final class CommitAcceptor {
     }
 
     private final Map<Instance, State> instances = new HashMap<>();
+    /** The instances of each transaction, so that {@link #forget} touches only those. */
+    private final Map<TxId, java.util.List<Instance>> byTx = new HashMap<>();
 
     public State state(Instance i) {
         return instances.getOrDefault(i, State.EMPTY);
@@ -48,7 +50,7 @@ public final class CommitAcceptor {
             return null;
         }
         State n = new State(ballot, s.acceptedBallot(), s.acceptedPrepared());
-        instances.put(i, n);
+        put(i, n);
         return n;
     }
 
@@ -61,7 +63,7 @@ public final class CommitAcceptor {
         if (s.acceptedBallot() == ballot && s.acceptedPrepared() != prepared) {
             throw new IllegalStateException("two values at ballot " + ballot + " for " + i);
         }
-        instances.put(i, new State(ballot, ballot, prepared));
+        put(i, new State(ballot, ballot, prepared));
         return true;
     }
 
@@ -83,16 +85,28 @@ public final class CommitAcceptor {
         State theirs = e.state();
         long promised = Math.max(mine.promised(), theirs.promised());
         State accepted = theirs.acceptedBallot() > mine.acceptedBallot() ? theirs : mine;
-        instances.put(e.instance(), new State(promised, accepted.acceptedBallot(), accepted.acceptedPrepared()));
+        put(e.instance(), new State(promised, accepted.acceptedBallot(), accepted.acceptedPrepared()));
+    }
+
+    private void put(Instance i, State s) {
+        if (instances.put(i, s) == null) {
+            byTx.computeIfAbsent(i.tx(), t -> new java.util.ArrayList<>(4)).add(i);
+        }
     }
 
     /** One instance and its state. */
     public record Entry(Instance instance, State state) {
     }
 
-    /** Forgets a decided transaction's instances. */
+    /**
+     * Forgets a decided transaction's instances. Only safe once nobody can finish the transaction any more: no lock of
+     * it is left at any replica (the manager learns that from every position's {@code TxDone}).
+     */
     public void forget(TxId tx) {
-        instances.keySet().removeIf(i -> i.tx().equals(tx));
+        java.util.List<Instance> of = byTx.remove(tx);
+        if (of != null) {
+            of.forEach(instances::remove);
+        }
     }
 
     public int size() {
