@@ -63,6 +63,10 @@ public final class TransactionManager {
     record StartRetry(long id) implements TxTick {
     }
 
+    /** Send the acknowledgements and forgets gathered since the last flush. */
+    record AckFlush() implements TxTick {
+    }
+
     /** One item of a transaction: the tag the transaction read, and for a write the new value (null deletes). */
     public record TxItem(Key key, Tag expected, boolean write, Bytes value) {
     }
@@ -87,6 +91,8 @@ public final class TransactionManager {
      * push it out, and its acceptor state is then kept for good: a bounded leak only under faults, never a risk.
      */
     private static final int MAX_FORGETTING_KEPT = 20_000;
+    /** How long acknowledgements and forgets wait to travel together (each list also goes once it is full). */
+    static final long ACK_FLUSH_MILLIS = 20;
     private static final int MAX_VOTES_KEPT = 100_000;
     /** How long and how often a commit waits for a view lookup before giving up. */
     private static final long VIEW_WAIT_MILLIS = 50;
@@ -122,6 +128,10 @@ public final class TransactionManager {
             return size() > MAX_FORGETTING_KEPT;
         }
     };
+    /** Acknowledgements and forgets not sent yet, per destination; each list holds at most TxDone.MAX_PARTS. */
+    private final Map<Address, List<TxDone.Done>> doneOut = new HashMap<>();
+    private final Map<Address, List<TxForget.Forget>> forgetOut = new HashMap<>();
+    private boolean flushArmed;
     private long sequence;
     private long incarnation;
     private long startSeq;
@@ -396,12 +406,39 @@ public final class TransactionManager {
         // lives at a later epoch, and its source installed that epoch before serving the copy, so an acknowledgement
         // from the prepare's epoch means no copy of this position's lock was made before the release.
         if (d.epoch() >= 0 && m != null && !m.recovering && m.acceptor.installed().epoch() == d.epoch()) {
-            env.send(d.tx().manager(), new TxDone(d.tx(), d.key(), d.epoch(), positions(m)));
+            List<TxDone.Done> out = doneOut.computeIfAbsent(d.tx().manager(), a -> new ArrayList<>());
+            out.add(new TxDone.Done(d.tx(), d.key(), d.epoch(), positions(m)));
+            if (out.size() >= TxDone.MAX_PARTS) {
+                env.send(d.tx().manager(), new TxDone(doneOut.remove(d.tx().manager())));
+            }
+            armFlush(env);
+        }
+    }
+
+    private void armFlush(Environment env) {
+        if (!flushArmed) {
+            flushArmed = true;
+            env.setTimer(ACK_FLUSH_MILLIS, new AckFlush());
+        }
+    }
+
+    private void flush(Environment env) {
+        flushArmed = false;
+        doneOut.forEach((to, parts) -> env.send(to, new TxDone(parts)));
+        doneOut.clear();
+        forgetOut.forEach((to, parts) -> env.send(to, new TxForget(parts)));
+        forgetOut.clear();
+    }
+
+    private void onDone(Environment env, TxDone bundle) {
+        List<TxDone.Done> parts = bundle.done();
+        for (int i = 0; i < Math.min(parts.size(), TxDone.MAX_PARTS); i++) {
+            onDone(env, parts.get(i));
         }
     }
 
     /** A position acknowledged a decision; once every position of every item did, the acceptors may forget. */
-    private void onDone(Environment env, TxDone done) {
+    private void onDone(Environment env, TxDone.Done done) {
         Forgetting f = forgetting.get(done.tx());
         if (f == null) {
             return;
@@ -423,14 +460,26 @@ public final class TransactionManager {
             }
         }
         forgetting.remove(done.tx());
-        TxForget forget = new TxForget(done.tx(), f.acceptors.group());
+        TxForget.Forget forget = new TxForget.Forget(done.tx(), f.acceptors.group());
         for (NodeRef n : ReplicaManager.distinct(f.acceptors)) {
-            env.send(n.address(), forget);
+            List<TxForget.Forget> out = forgetOut.computeIfAbsent(n.address(), a -> new ArrayList<>());
+            out.add(forget);
+            if (out.size() >= TxDone.MAX_PARTS) {
+                env.send(n.address(), new TxForget(forgetOut.remove(n.address())));
+            }
+        }
+        armFlush(env);
+    }
+
+    private void onForget(TxForget bundle) {
+        List<TxForget.Forget> parts = bundle.forget();
+        for (int i = 0; i < Math.min(parts.size(), TxDone.MAX_PARTS); i++) {
+            onForget(parts.get(i));
         }
     }
 
     /** Every lock of the transaction is gone: its acceptor instances are no longer needed by anyone. */
-    private void onForget(TxForget f) {
+    private void onForget(TxForget.Forget f) {
         for (ReplicaManager.Member m : new ReplicaManager.Member[] {replicas.member(f.acceptorGroup()),
                 replicas.retiredMember(f.acceptorGroup())}) {
             if (m != null) {
@@ -626,6 +675,8 @@ public final class TransactionManager {
             if (p != null) {
                 commit(env, p.items(), p.callback(), p.waits());
             }
+        } else if (t instanceof AckFlush) {
+            flush(env);
         } else if (t instanceof LockQueryTick) {
             queryOldLocks(env);
             env.setTimer(lockQueryIntervalMillis, t);

@@ -66,17 +66,37 @@ public sealed interface TxnMessage extends Message {
     }
 
     /**
-     * Member to manager: serving {@code positions} of the item's group at {@code epoch} (the prepare's), it applied
-     * the decision and holds no lock of the transaction on {@code key}.
+     * Member to manager, gathered over a few milliseconds: for each {@link Done}, serving {@code positions} of the
+     * item's group at {@code epoch} (the prepare's), it applied the decision and holds no lock of the transaction on
+     * {@code key}. At most {@link #MAX_PARTS} parts; the rest of a longer one is ignored.
      */
-    record TxDone(TxId tx, Key key, long epoch, List<Integer> positions) implements TxnMessage {
+    record TxDone(List<Done> done) implements TxnMessage {
+        public static final int MAX_PARTS = 256;
+
         public TxDone {
-            positions = List.copyOf(positions);
+            done = List.copyOf(done);
+        }
+
+        /** One acknowledgement. */
+        public record Done(TxId tx, Key key, long epoch, List<Integer> positions) {
+            public Done {
+                positions = List.copyOf(positions);
+            }
         }
     }
 
-    /** Manager to the acceptor group's members: no lock of the transaction is left anywhere; drop its instances. */
-    record TxForget(TxId tx, int acceptorGroup) implements TxnMessage {
+    /**
+     * Manager to an acceptor group's member, gathered over a few milliseconds: no lock of these transactions is left
+     * anywhere; drop their instances. At most {@link TxDone#MAX_PARTS} parts; the rest of a longer one is ignored.
+     */
+    record TxForget(List<Forget> forget) implements TxnMessage {
+        public TxForget {
+            forget = List.copyOf(forget);
+        }
+
+        /** One transaction whose acceptor instances in {@code acceptorGroup} may go. */
+        public record Forget(TxId tx, int acceptorGroup) {
+        }
     }
 
     /** A replica that has held a lock for long asks the manager for the decision. */
