@@ -406,16 +406,19 @@ public final class TransactionManager {
         // lives at a later epoch, and its source installed that epoch before serving the copy, so an acknowledgement
         // from the prepare's epoch means no copy of this position's lock was made before the release.
         if (d.epoch() >= 0 && m != null && !m.recovering && m.acceptor.installed().epoch() == d.epoch()) {
-            List<TxDone.Done> out = doneOut.computeIfAbsent(d.tx().manager(), a -> new ArrayList<>());
-            out.add(new TxDone.Done(d.tx(), d.key(), d.epoch(), positions(m)));
-            if (out.size() >= TxDone.MAX_PARTS) {
-                env.send(d.tx().manager(), new TxDone(doneOut.remove(d.tx().manager())));
-            }
-            armFlush(env);
+            queue(env, doneOut, d.tx().manager(), new TxDone.Done(d.tx(), d.key(), d.epoch(), positions(m)),
+                    TxDone::new);
         }
     }
 
-    private void armFlush(Environment env) {
+    /** Adds {@code part} to what goes to {@code to}: at once when the list is full, else at the next flush. */
+    private <P> void queue(Environment env, Map<Address, List<P>> out, Address to, P part,
+            java.util.function.Function<List<P>, TxnMessage> bundle) {
+        List<P> parts = out.computeIfAbsent(to, a -> new ArrayList<>());
+        parts.add(part);
+        if (parts.size() >= TxDone.MAX_PARTS) {
+            env.send(to, bundle.apply(out.remove(to)));
+        }
         if (!flushArmed) {
             flushArmed = true;
             env.setTimer(ACK_FLUSH_MILLIS, new AckFlush());
@@ -462,13 +465,8 @@ public final class TransactionManager {
         forgetting.remove(done.tx());
         TxForget.Forget forget = new TxForget.Forget(done.tx(), f.acceptors.group());
         for (NodeRef n : ReplicaManager.distinct(f.acceptors)) {
-            List<TxForget.Forget> out = forgetOut.computeIfAbsent(n.address(), a -> new ArrayList<>());
-            out.add(forget);
-            if (out.size() >= TxDone.MAX_PARTS) {
-                env.send(n.address(), new TxForget(forgetOut.remove(n.address())));
-            }
+            queue(env, forgetOut, n.address(), forget, TxForget::new);
         }
-        armFlush(env);
     }
 
     private void onForget(TxForget bundle) {
