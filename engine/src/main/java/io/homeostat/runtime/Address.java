@@ -33,6 +33,17 @@ public record Address(String endpoint, int vnode) implements Comparable<Address>
         return c != 0 ? c : Integer.compare(vnode, o.vnode);
     }
 
+    /** Written out (the same formula as the JDK's derived one) so that this hot path is a plain call. */
+    @Override
+    public int hashCode() {
+        return 31 * endpoint.hashCode() + vnode;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Address a && vnode == a.vnode && endpoint.equals(a.endpoint);
+    }
+
     @Override
     public String toString() {
         return vnode == 0 ? endpoint : endpoint + "#" + vnode;
