@@ -382,12 +382,47 @@ public final class TransactionManager {
             participating.put(p.tx(), new Participation(p, env.nowMillis(), rank));
         }
         GroupView mine = m.acceptor.installed();
+        List<NodeRef> to = voteRecipients(p.acceptors(), replicas.self().address(), p.tx().manager());
         for (int position : ReplicaManager.indicesOf(mine, replicas.self().address())) {
             TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch());
-            for (NodeRef n : ReplicaManager.distinct(p.acceptors())) {
+            for (NodeRef n : to) {
                 env.send(n.address(), v);
             }
         }
+    }
+
+    /**
+     * Where a replica on node {@code self} sends its vote (phase 2a at ballot 0). Paxos needs the value accepted by a
+     * majority of acceptors, not by all of them: when this node and the manager's node together hold a majority of
+     * the acceptor positions (with R = 3, whenever the manager is an acceptor), a replica on another node sends its
+     * vote to those two nodes only, where it is accepted locally and forwarded to the manager locally. The replica on
+     * the manager's node, and every replica when the manager is no acceptor, still send to all acceptors. So the fast
+     * path survives the loss of any one node other than the manager: with R = 3 two replicas remain, the manager's own
+     * (accepted by every live acceptor) and one other (accepted on its node and the manager's). Safety does not depend
+     * on which acceptors a vote reaches: a finisher's phase 1 asks a majority, which meets every majority that
+     * accepted. A one-group transaction sends 4 votes and 4 acceptances over the network instead of 6 and 6.
+     */
+    static List<NodeRef> voteRecipients(GroupView acceptors, Address self, Address manager) {
+        List<NodeRef> all = ReplicaManager.distinct(acceptors);
+        if (self.equals(manager)) {
+            return all;
+        }
+        int covered = 0;
+        for (NodeRef n : acceptors.members()) {
+            if (n.address().equals(self) || n.address().equals(manager)) {
+                covered++;
+            }
+        }
+        if (covered < acceptors.majority()) {
+            return all;
+        }
+        List<NodeRef> out = new ArrayList<>(2);
+        for (NodeRef n : all) {
+            if (n.address().equals(self) || n.address().equals(manager)) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     private void onDecide(Environment env, TxDecide d) {
