@@ -9,16 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The production driver: hosts several virtual nodes of one process, each a {@link ThreadedNode} with its own
- * {@link Address} (same endpoint, its own vnode index), protocol and thread, all sharing one {@link Transport} and one
- * timer scheduler that this driver owns. The counterpart of the simulator's {@code Simulator}.
+ * {@link Address} (same endpoint, its own vnode index), protocol and thread (which also keeps its timers), all sharing
+ * one {@link Transport}. The counterpart of the simulator's {@code Simulator}.
  *
  * <p>Discovery defaults to every address ever added to this driver (like the simulator's membership); pass a
- * {@link Discovery} for seed lists or a JGroups view. Thread-safe. {@link #close()} stops every node and the scheduler.
+ * {@link Discovery} for seed lists or a JGroups view. Thread-safe. {@link #close()} stops every node.
  */
 public final class ThreadedDriver implements AutoCloseable {
 
@@ -26,7 +25,6 @@ public final class ThreadedDriver implements AutoCloseable {
     private final Discovery discovery;
     private final NodeOptions defaultOptions;
     private final long originNanos = WallClock.nanos();
-    private final ScheduledThreadPoolExecutor timerScheduler;
     private final List<Address> membership = new CopyOnWriteArrayList<>();
     private final List<Address> membershipView = Collections.unmodifiableList(membership);
     private final Map<Address, ThreadedNode> nodes = new LinkedHashMap<>();
@@ -46,13 +44,6 @@ public final class ThreadedDriver implements AutoCloseable {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.discovery = discovery != null ? discovery : () -> membershipView;
         this.defaultOptions = Objects.requireNonNull(defaultOptions, "defaultOptions");
-        this.timerScheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "homeostat-timers");
-            t.setDaemon(true);
-            return t;
-        });
-        timerScheduler.setRemoveOnCancelPolicy(true);
-        timerScheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     /** Creates and starts a node with the driver's default options. */
@@ -76,7 +67,7 @@ public final class ThreadedDriver implements AutoCloseable {
         if (old != null && !old.isTerminated()) {
             throw new IllegalStateException(address + " is already hosted by this driver");
         }
-        ThreadedNode node = new ThreadedNode(address, protocol, transport, discovery, timerScheduler, originNanos,
+        ThreadedNode node = new ThreadedNode(address, protocol, transport, discovery, originNanos,
                 options);
         nodes.put(address, node);
         if (!membership.contains(address)) {
@@ -125,14 +116,13 @@ public final class ThreadedDriver implements AutoCloseable {
         }
     }
 
-    /** Stops every node and the timer scheduler. Idempotent. */
+    /** Stops every node. Idempotent. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
         }
         stopAll();
-        timerScheduler.shutdownNow();
     }
 
     @Override

@@ -8,11 +8,11 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +31,10 @@ import java.util.random.RandomGenerator;
  *
  * <ul>
  *   <li>Time: {@link #nowMillis()} is {@link System#nanoTime()} relative to the driver's start; monotonic.</li>
- *   <li>Timers go to the driver's shared scheduler, which enqueues a timer event into this loop when due.</li>
+ *   <li>Timers are kept by the loop itself, in a queue only its thread touches; the loop waits for the next event or
+ *   the next timer, whichever comes first, and fires due timers before it takes the next event. No other thread is
+ *   woken for a timer, and none hands a timer event over (most timers, such as a transaction's timeout, fire after
+ *   the work they guard is done).</li>
  *   <li>The inbox is bounded: at most {@link NodeOptions#maxInboxMessages()} network messages wait; a message arriving
  *   at a full inbox is dropped and counted ({@link #droppedMessages()}), and the sender never blocks. Timer events and
  *   actions are never dropped; the protocol bounds how many timers it keeps, callers bound their actions.</li>
@@ -65,6 +68,15 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     private record TimerFired(Object tag) implements Event {
     }
 
+    /** A pending timer: due at {@code dueNanos} ({@link WallClock#nanos()}); {@code seq} keeps equal times in order. */
+    private record Timer(long dueNanos, long seq, Object tag) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(dueNanos, o.dueNanos);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
     /** An action; when {@code future} is set, a failure completes it instead of counting as a handler failure. */
     private record Task(String what, Runnable body, CompletableFuture<?> future) implements Event {
     }
@@ -76,7 +88,6 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     private final Protocol protocol;
     private final Transport transport;
     private final Discovery discovery;
-    private final ScheduledExecutorService timerScheduler;
     private final long originNanos;
     private final int maxInboxMessages;
     private final long stopTimeoutMillis;
@@ -85,6 +96,9 @@ public final class ThreadedNode implements Environment, AutoCloseable {
 
     /** One FIFO for every event; only deliveries are bounded, by {@link #queuedInboxMessages}. */
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    /** Pending timers, earliest first; touched only by the loop thread. */
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private long timerSeq;
     private final AtomicInteger queuedInboxMessages = new AtomicInteger();
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     /** Set when stop() gave up waiting: the loop exits at its next turn, whatever is queued. */
@@ -95,13 +109,12 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     private final LongAdder firedTimers = new LongAdder();
     private final LongAdder handlerFailures = new LongAdder();
 
-    ThreadedNode(Address address, Protocol protocol, Transport transport, Discovery discovery,
-            ScheduledExecutorService timerScheduler, long originNanos, NodeOptions options) {
+    ThreadedNode(Address address, Protocol protocol, Transport transport, Discovery discovery, long originNanos,
+            NodeOptions options) {
         this.address = Objects.requireNonNull(address, "address");
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.discovery = Objects.requireNonNull(discovery, "discovery");
-        this.timerScheduler = Objects.requireNonNull(timerScheduler, "timerScheduler");
         this.originNanos = originNanos;
         this.maxInboxMessages = options.maxInboxMessages();
         this.stopTimeoutMillis = options.stopTimeoutMillis();
@@ -206,13 +219,16 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             while (!abandoned) {
                 Event e;
                 try {
-                    e = events.take();
+                    e = nextEvent();
                 } catch (InterruptedException ie) {
                     if (state.get() == State.RUNNING && !abandoned) {
                         LOG.log(Level.WARNING, () -> address + ": event loop interrupted while running; ignored");
                         continue;
                     }
                     break;
+                }
+                if (e == null) {
+                    continue; // a timer is due
                 }
                 if (e instanceof Stop) {
                     break;
@@ -228,6 +244,30 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             }
             rejectQueued();
         }
+    }
+
+    /**
+     * Fires the timers that are due, then returns the next queued event, waiting at most until the next timer is due;
+     * null if that time came first.
+     */
+    private Event nextEvent() throws InterruptedException {
+        Timer next = timers.peek();
+        if (next == null) {
+            return events.take();
+        }
+        long now = WallClock.nanos();
+        long wait = next.dueNanos() - now;
+        if (wait <= 0) {
+            // only those due now: a timer set by one of them for "at once" waits for the events already queued
+            while ((next = timers.peek()) != null && next.dueNanos() - now <= 0 && !abandoned) {
+                timers.poll();
+                if (state.get() == State.RUNNING) {
+                    handle(new TimerFired(next.tag()));
+                }
+            }
+            return events.poll();
+        }
+        return events.poll(wait, TimeUnit.NANOSECONDS);
     }
 
     private void handle(Event e) {
@@ -419,17 +459,8 @@ public final class ThreadedNode implements Environment, AutoCloseable {
         if (state.get() != State.RUNNING) {
             return; // stopping: the timer could never fire
         }
-        try {
-            timerScheduler.schedule(() -> fireTimer(tag), Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.log(Level.DEBUG, () -> address + ": timer scheduler is shut down; timer " + tag + " dropped");
-        }
-    }
-
-    private void fireTimer(Object tag) {
-        if (state.get() == State.RUNNING) {
-            enqueue(new TimerFired(tag));
-        }
+        timers.add(new Timer(WallClock.nanos() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMillis)), ++timerSeq,
+                tag));
     }
 
     @Override
