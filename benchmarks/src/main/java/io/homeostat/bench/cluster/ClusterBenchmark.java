@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * system, and on exit whatever happens.
  *
  * <pre>
- * ClusterBenchmark [--processes 4] [--threads 4,40] [--bank-threads 40] [--seconds 20] [--warmup 5]
+ * ClusterBenchmark [--processes 4] [--threads 4,40] [--bank-threads 40] [--seconds 20] [--warmup 60]
  *                  [--systems homeostat,infinispan,hazelcast] [--base-port 17800] [--heap 1g] [--logs DIR]
  *                  [--ring even|random] [--jfr DIR]
  * </pre>
@@ -57,7 +57,13 @@ public final class ClusterBenchmark {
     private int[] threads = {4, 40};
     private int bankThreads = 40;
     private int seconds = 20;
-    private int warmup = 5;
+    /**
+     * Seconds each workload runs before it is measured, the same for every system. Long enough for the JIT: the C2
+     * compiler threads of Homeostat's 4 members together took 55-70 % of a core (a third of this 2-core machine) for
+     * the first 45-50 s of the increment workload, and again for 20-25 s when the bank workload began;
+     * 40-thread increments then measured anywhere from about 2,000 to 4,800 a second depending on where the window fell.
+     */
+    private int warmup = 60;
     private List<String> systems = List.of("homeostat", "infinispan", "hazelcast");
     private int basePort = 17_800;
     private String heap = "1g";
