@@ -61,7 +61,8 @@ public final class ClusterBenchmark {
      * Seconds each workload runs before it is measured, the same for every system. Long enough for the JIT: the C2
      * compiler threads of Homeostat's 4 members together took 55-70 % of a core (a third of this 2-core machine) for
      * the first 45-50 s of the increment workload, and again for 20-25 s when the bank workload began;
-     * 40-thread increments then measured anywhere from about 2,000 to 4,800 a second depending on where the window fell.
+     * with a 30 s warm-up the same build measured 4,262 and 1,970 increments a second at 40 threads, with 60 s 4,875
+     * and 5,012.
      */
     private int warmup = 60;
     private List<String> systems = List.of("homeostat", "infinispan", "hazelcast");
