@@ -282,10 +282,10 @@ final class RegionStore {
     boolean afterUpdate(byte[] key, Object value, LockId id) {
         byte[] payload = payloadOrNull(value);
         if (releaser != null && noEvictionSince(id)) {
-            releaser.submit(() -> release(key, id, payload, false));
+            releaser.submit(() -> release(key, id, payload, false, true));
             return false;
         }
-        return release(key, id, payload, false);
+        return release(key, id, payload, false, false);
     }
 
     /**
@@ -313,13 +313,22 @@ final class RegionStore {
      */
     void unlock(byte[] key, LockId id, boolean rolledBack) {
         if (releaser != null && !rolledBack && noEvictionSince(id)) {
-            releaser.submit(() -> release(key, id, null, rolledBack));
+            releaser.submit(() -> release(key, id, null, rolledBack, true));
             return;
         }
-        release(key, id, null, rolledBack);
+        release(key, id, null, rolledBack, false);
     }
 
-    private boolean release(byte[] key, LockId id, byte[] payload, boolean rolledBack) {
+    /**
+     * The after-commit step of lock {@code id}. {@code genSeenAfterCommit}: the region generation was seen unchanged
+     * since the lock ({@link #noEvictionSince}) after the database commit, so a new value is published at the lock's
+     * generation without reading the generation key in the transaction, which then involves the entry's replica group
+     * alone. Safe: a value of a generation that an eviction has since left behind is a miss, and the only loads that
+     * may replace it started after that eviction, hence after the database commit, and read the new row. Without that
+     * observation the value is published at the generation the transaction reads: a load that started after an
+     * eviction before our database commit may have read the old row, and must not replace it.
+     */
+    private boolean release(byte[] key, LockId id, byte[] payload, boolean rolledBack, boolean genSeenAfterCommit) {
         byte[] k = storeKey(key);
         try {
             return store.transaction(tx -> {
@@ -340,7 +349,7 @@ final class RegionStore {
                     return false;
                 }
                 if (sole && payload != null) {
-                    tx.put(k, new Entry.Value(gen(tx).gen, payload).toBytes());
+                    tx.put(k, new Entry.Value(genSeenAfterCommit ? id.gen() : gen(tx).gen, payload).toBytes());
                     return true;
                 }
                 Entry.Lock rest = lock.without(id.hi(), id.lo());

@@ -109,6 +109,28 @@ class SingleNodeTest {
     }
 
     @Test
+    void aLoadThatReadTheOldRowCannotReplaceWhatAnUpdatePublishesAfterAnEvictionDuringIt() {
+        RegionStore store = bookStore(emf);
+        byte[] key = "generation-probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(store.putFromLoad(key, "old", store.now())).isTrue();
+        RegionStore.LockId lock = store.lock(key); // an update locks the entry
+        store.evictAll(); // a region eviction commits before the update's database commit
+        long loadStarted = store.now(); // a load starts after the eviction and reads the old row
+        // the eviction is seen after the database commit, so the step runs here and publishes the new value
+        assertThat(store.afterUpdate(key, "new", lock)).isTrue();
+        assertThat(store.get(key)).isEqualTo("new");
+        // the load's put comes last: were the value published at the lock's (older) generation, it would win
+        assertThat(store.putFromLoad(key, "old", loadStarted)).isFalse();
+        assertThat(store.get(key)).isEqualTo("new");
+    }
+
+    private static RegionStore bookStore(EntityManagerFactory emf) {
+        org.hibernate.engine.spi.SessionFactoryImplementor sf =
+                emf.unwrap(org.hibernate.engine.spi.SessionFactoryImplementor.class);
+        return ((DataAccess) sf.getMappingMetamodel().getEntityDescriptor(Book.class).getCacheAccessStrategy()).store;
+    }
+
+    @Test
     void hibernatesDefaultEntityKeyGetsTheCompactFormNotJavaSerialization() {
         Object key = cacheKey(emf, 7L);
         byte[] bytes = regionFactory(emf).keyCodec().bytes(key);
