@@ -117,6 +117,30 @@ class JGroupsBatchingTest {
     }
 
     @Test
+    void whatAHoldingThreadSendsLeavesAtItsFlushAsOneMessage() throws Exception {
+        JGroupsTransport[] p = pair(64);
+        JGroupsTransport a = p[0];
+        JGroupsTransport b = p[1];
+        int n = 20;
+        Collecting inbox = new Collecting(n);
+        b.register(b.address(0), inbox);
+        List<Message> sent = pings(n);
+        JGroupsTransport.Counters before = a.counters();
+        a.holdSendsOfThisThread(); // as a node's event loop does
+        for (Message m : sent) {
+            a.send(a.address(0), b.address(0), m);
+        }
+        assertThat(a.queuedFrames(a.route("b"))).as("held: no sender thread has them").isEqualTo(n);
+        assertThat(a.counters().jgroupsSent() - before.jgroupsSent()).isZero();
+        a.flush();
+        assertThat(inbox.latch.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("all %d delivered", n).isTrue();
+        assertThat(inbox.got).containsExactlyElementsOf(sent);
+        JGroupsTransport.Counters after = a.counters();
+        assertThat(after.jgroupsSent() - before.jgroupsSent()).as("one JGroups message").isEqualTo(1);
+        assertThat(after.batchesSent() - before.batchesSent()).isEqualTo(1);
+    }
+
+    @Test
     void withBatchingOffEveryFrameIsItsOwnJGroupsMessage() throws Exception {
         JGroupsTransport[] p = pair(1);
         JGroupsTransport a = p[0];

@@ -70,6 +70,16 @@ final class FaultInjectingTransport implements Transport, Discovery {
     }
 
     @Override
+    public void holdSendsOfThisThread() {
+        transport.holdSendsOfThisThread();
+    }
+
+    @Override
+    public void flush() {
+        transport.flush();
+    }
+
+    @Override
     public void send(Address from, Address to, Message m) {
         if (dropped.contains(to.endpoint())) {
             droppedOut.increment();

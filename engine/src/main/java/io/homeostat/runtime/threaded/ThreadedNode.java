@@ -38,6 +38,10 @@ import java.util.random.RandomGenerator;
  *   <li>The inbox is bounded: at most {@link NodeOptions#maxInboxMessages()} network messages wait; a message arriving
  *   at a full inbox is dropped and counted ({@link #droppedMessages()}), and the sender never blocks. Timer events and
  *   actions are never dropped; the protocol bounds how many timers it keeps, callers bound their actions.</li>
+ *   <li>Sends are batched per turn: the loop asks the transport to hold what it sends
+ *   ({@link Transport#holdSendsOfThisThread()}) and flushes before it waits for the next event or timer, and after at
+ *   most {@link #MAX_EVENTS_PER_FLUSH} events, so what a busy turn sends to one node can travel as one network
+ *   message.</li>
  *   <li>An exception thrown by a handler or an action is logged, counted ({@link #handlerFailures()}) and the loop goes
  *   on with the next event.</li>
  * </ul>
@@ -55,6 +59,12 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     /** Handler failures logged each with its stack trace; after that only every {@link #LOG_EVERY_NTH_FAILURE}th. */
     private static final long LOGGED_FAILURES_IN_FULL = 10;
     private static final long LOG_EVERY_NTH_FAILURE = 1_000;
+
+    /**
+     * Events the loop handles between two {@link Transport#flush()}es at most; it also flushes whenever it is about to
+     * wait. Bounds how long a message can be held back for batching while the loop stays busy.
+     */
+    static final int MAX_EVENTS_PER_FLUSH = 64;
 
     private enum State { NEW, RUNNING, STOPPING, TERMINATED }
 
@@ -215,7 +225,9 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     // ------------------------------------------------------------------ the loop
 
     private void runLoop() {
+        int sinceFlush = 0;
         try {
+            transport.holdSendsOfThisThread();
             while (!abandoned) {
                 Event e;
                 try {
@@ -234,11 +246,16 @@ public final class ThreadedNode implements Environment, AutoCloseable {
                     break;
                 }
                 handle(e);
+                if (++sinceFlush >= MAX_EVENTS_PER_FLUSH) {
+                    transport.flush();
+                    sinceFlush = 0;
+                }
             }
         } catch (VirtualMachineError fatal) {
             LOG.log(Level.ERROR, () -> address + ": event loop dies", fatal);
             throw fatal;
         } finally {
+            transport.flush();
             if (state.getAndSet(State.TERMINATED) == State.RUNNING) {
                 transport.unregister(address); // the loop died without stop()
             }
@@ -248,11 +265,16 @@ public final class ThreadedNode implements Environment, AutoCloseable {
 
     /**
      * Fires the timers that are due, then returns the next queued event, waiting at most until the next timer is due;
-     * null if that time came first.
+     * null if that time came first. Before it waits, what the handlers sent goes out ({@link Transport#flush()}).
      */
     private Event nextEvent() throws InterruptedException {
         Timer next = timers.peek();
         if (next == null) {
+            Event e = events.poll();
+            if (e != null) {
+                return e;
+            }
+            transport.flush();
             return events.take();
         }
         long now = WallClock.nanos();
@@ -267,6 +289,11 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             }
             return events.poll();
         }
+        Event e = events.poll();
+        if (e != null) {
+            return e;
+        }
+        transport.flush();
         return events.poll(wait, TimeUnit.NANOSECONDS);
     }
 

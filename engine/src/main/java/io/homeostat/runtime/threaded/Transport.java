@@ -37,6 +37,19 @@ public interface Transport {
     /** Sends {@code m} from {@code from} to {@code to}, best effort. Never blocks on the receiver. */
     void send(Address from, Address to, Message m);
 
+    /**
+     * From now on, what the calling thread sends may be held back until it calls {@link #flush()}, so that the messages
+     * one turn of its event loop sends to one destination can share a network message instead of racing the sender
+     * threads one by one. The caller promises to call {@link #flush()} before it waits for anything, after a bounded
+     * number of events, and before it ends. By default nothing is held.
+     */
+    default void holdSendsOfThisThread() {
+    }
+
+    /** Sends whatever the calling thread has held back (see {@link #holdSendsOfThisThread()}); cheap when nothing is. */
+    default void flush() {
+    }
+
     /** The receiving end of a registered address. Must not block; may be called from any thread. */
     @FunctionalInterface
     interface Inbox {

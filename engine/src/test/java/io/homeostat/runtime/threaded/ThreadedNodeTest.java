@@ -216,6 +216,116 @@ class ThreadedNodeTest {
         assertThat(transport.droppedMessages()).isEqualTo(1);
     }
 
+    /** A transport that logs, per call on the node's loop thread, "hold", "S" (send) or "F" (flush). */
+    private static final class RecordingTransport implements Transport {
+        final Transport inner;
+        final List<String> loopCalls = new CopyOnWriteArrayList<>();
+        final CountDownLatch flushedAfterLastSend;
+        final int expectedSends;
+        int sends; // written by the loop thread only
+
+        RecordingTransport(Transport inner, int expectedSends) {
+            this.inner = inner;
+            this.expectedSends = expectedSends;
+            this.flushedAfterLastSend = new CountDownLatch(1);
+        }
+
+        private boolean onLoop() {
+            return Thread.currentThread().getName().startsWith("homeostat-node-");
+        }
+
+        @Override
+        public void register(Address self, Inbox inbox) {
+            inner.register(self, inbox);
+        }
+
+        @Override
+        public void unregister(Address self) {
+            inner.unregister(self);
+        }
+
+        @Override
+        public void send(Address from, Address to, Message m) {
+            if (onLoop()) {
+                loopCalls.add("S");
+                sends++;
+            }
+            inner.send(from, to, m);
+        }
+
+        @Override
+        public void holdSendsOfThisThread() {
+            if (onLoop()) {
+                loopCalls.add("hold");
+            }
+        }
+
+        @Override
+        public void flush() {
+            if (onLoop()) {
+                loopCalls.add("F");
+                if (sends == expectedSends) {
+                    flushedAfterLastSend.countDown();
+                }
+            }
+        }
+    }
+
+    @Test
+    void theLoopFlushesWhatItSentBeforeItWaitsAndAfterAtMostABoundedNumberOfEvents() throws Exception {
+        int notes = 200;
+        RecordingTransport rt = new RecordingTransport(transport, notes);
+        ThreadedDriver d = new ThreadedDriver(rt, Discovery.fixed(List.of()), NodeOptions.defaults());
+        drivers.add(d);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        ScriptedProtocol sink = new ScriptedProtocol();
+        d.addNode(OTHER, sink);
+        d.addNode(NODE, new Protocol() {
+            @Override
+            public void start(Environment env) {
+            }
+
+            @Override
+            public void onMessage(Environment env, Address from, Message message) {
+                if (((Note) message).text().equals("block")) {
+                    blocked.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else {
+                    env.send(OTHER, message); // one send per event
+                }
+            }
+
+            @Override
+            public void onTimer(Environment env, Object tag) {
+            }
+        });
+        transport.send(SENDER, NODE, new Note("block", 0));
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= notes; i++) {
+            transport.send(SENDER, NODE, new Note("relay", i)); // all queued while the loop is busy
+        }
+        release.countDown();
+        assertThat(rt.flushedAfterLastSend.await(10, TimeUnit.SECONDS)).as("a flush after the last send").isTrue();
+        Await.until(AT_MOST, () -> sink.notes.size() == notes, "all relayed");
+
+        List<String> calls = List.copyOf(rt.loopCalls);
+        assertThat(calls.get(0)).as("the loop holds its sends before it handles anything").isEqualTo("hold");
+        int run = 0;
+        int longest = 0;
+        for (String c : calls) {
+            run = c.equals("S") ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        // the queued events were handled in turns: sends held across events, never more than the bound's worth
+        assertThat(longest).isLessThanOrEqualTo(ThreadedNode.MAX_EVENTS_PER_FLUSH)
+                .isGreaterThanOrEqualTo(ThreadedNode.MAX_EVENTS_PER_FLUSH - 1);
+    }
+
     @Test
     void nowMillisIsMonotonicAndRelativeToTheDriverStart() throws Exception {
         ThreadedDriver d = driver(NodeOptions.defaults());
