@@ -1,9 +1,9 @@
 package io.homeostat.jpa;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hibernate.cache.internal.BasicCacheKeyImplementation;
 import org.hibernate.cache.internal.CacheKeyImplementation;
 import org.hibernate.cache.internal.NaturalIdCacheKey;
@@ -26,61 +26,99 @@ final class KeyCodec {
 
     static final int MAX_RAW_KEY_BYTES = 2_048;
 
+    /**
+     * Entity and collection role names kept encoded, at most this many (a factory has one per mapped entity and
+     * collection; past the bound a name is encoded on every use, as all were before).
+     */
+    static final int MAX_CACHED_NAMES = 4_096;
+
+    private static final byte[] EMPTY = new byte[0];
+
     private final Codec codec;
+    private final ConcurrentHashMap<String, byte[]> names = new ConcurrentHashMap<>();
 
     KeyCodec(Codec codec) {
         this.codec = codec;
     }
 
+    /**
+     * The key's bytes. Built in one array, with the role name's bytes reused: every read of the cache computes its key,
+     * and this is most of what a hit costs besides the lookup itself.
+     */
     byte[] bytes(Object key) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        byte[] b;
         if (key instanceof CacheKeyImplementation) {
             CacheKeyImplementation k = (CacheKeyImplementation) key;
-            out.write('E');
-            text(out, k.getEntityOrRoleName());
-            text(out, k.getTenantId());
-            id(out, k.getId());
+            b = tagged('E', name(k.getEntityOrRoleName()), utf8(k.getTenantId()), k.getId());
         } else if (key instanceof BasicCacheKeyImplementation) {
             BasicCacheKeyImplementation k = (BasicCacheKeyImplementation) key;
-            out.write('E');
-            text(out, k.getEntityOrRoleName());
-            text(out, null);
-            id(out, k.getId());
+            b = tagged('E', name(k.getEntityOrRoleName()), EMPTY, k.getId());
         } else if (key instanceof NaturalIdCacheKey) {
             NaturalIdCacheKey k = (NaturalIdCacheKey) key;
-            out.write('N');
-            text(out, k.getEntityName());
-            text(out, k.getTenantId());
-            out.writeBytes(codec.encode(k.getNaturalIdValues()));
+            b = tagged('N', name(k.getEntityName()), utf8(k.getTenantId()), null,
+                    codec.encode(k.getNaturalIdValues()));
         } else {
-            out.write('S');
-            out.writeBytes(codec.encode(key));
+            b = Bytes.concat(new byte[] {'S'}, codec.encode(key));
         }
-        byte[] b = out.toByteArray();
         return b.length <= MAX_RAW_KEY_BYTES ? b : Bytes.concat(new byte[] {'H'}, sha256(b));
+    }
+
+    private byte[] tagged(char tag, byte[] name, byte[] tenant, Object id) {
+        return tagged(tag, name, tenant, id,
+                id instanceof Long || id instanceof Integer ? null : codec.encode(id));
+    }
+
+    /**
+     * {@code tag}, the name and the tenant each as a 2-byte length and UTF-8, then the id: scrambled if {@code encoded}
+     * is null (a {@code Long} or {@code Integer}), else {@code encoded} as it is.
+     */
+    private static byte[] tagged(char tag, byte[] name, byte[] tenant, Object id, byte[] encoded) {
+        int idBytes = encoded != null ? encoded.length : id instanceof Long ? 9 : 5;
+        byte[] b = new byte[1 + 2 + name.length + 2 + tenant.length + idBytes];
+        b[0] = (byte) tag;
+        int p = text(b, 1, name);
+        p = text(b, p, tenant);
+        if (encoded != null) {
+            System.arraycopy(encoded, 0, b, p, encoded.length);
+        } else if (id instanceof Long) {
+            b[p] = SCRAMBLED_LONG;
+            Bytes.putLong(b, p + 1, scramble((Long) id));
+        } else {
+            b[p] = SCRAMBLED_INT;
+            int v = scramble((Integer) id);
+            for (int i = 0; i < 4; i++) {
+                b[p + 1 + i] = (byte) (v >>> (24 - 8 * i));
+            }
+        }
+        return b;
+    }
+
+    private byte[] name(String name) {
+        byte[] b = names.get(name);
+        if (b == null) {
+            b = utf8(name);
+            if (names.size() < MAX_CACHED_NAMES) {
+                names.putIfAbsent(name, b);
+            }
+        }
+        return b;
+    }
+
+    private static byte[] utf8(String s) {
+        return s == null ? EMPTY : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A 2-byte length (its low 16 bits, as the format always wrote it) and the bytes; returns the next position. */
+    private static int text(byte[] b, int p, byte[] s) {
+        b[p] = (byte) (s.length >>> 8);
+        b[p + 1] = (byte) s.length;
+        System.arraycopy(s, 0, b, p + 2, s.length);
+        return p + 2 + s.length;
     }
 
     /** Tags of scrambled ids; distinct from every {@link Codec} tag, which starts the other ids' bytes. */
     static final byte SCRAMBLED_LONG = 'l';
     static final byte SCRAMBLED_INT = 'i';
-
-    private void id(ByteArrayOutputStream out, Object id) {
-        if (id instanceof Long) {
-            out.write(SCRAMBLED_LONG);
-            long v = scramble((Long) id);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                out.write((int) (v >>> shift));
-            }
-        } else if (id instanceof Integer) {
-            out.write(SCRAMBLED_INT);
-            int v = scramble((Integer) id);
-            for (int shift = 24; shift >= 0; shift -= 8) {
-                out.write(v >>> shift);
-            }
-        } else {
-            out.writeBytes(codec.encode(id));
-        }
-    }
 
     /** MurmurHash3's 64-bit finalizer: each step (xor-shift, multiply by an odd constant) is invertible. */
     static long scramble(long x) {
@@ -100,13 +138,6 @@ final class KeyCodec {
         x *= 0xc2b2ae35;
         x ^= x >>> 16;
         return x;
-    }
-
-    private static void text(ByteArrayOutputStream out, String s) {
-        byte[] b = (s == null ? "" : s).getBytes(StandardCharsets.UTF_8);
-        out.write(b.length >>> 8);
-        out.write(b.length);
-        out.writeBytes(b);
     }
 
     static byte[] sha256(byte[] b) {

@@ -138,5 +138,12 @@ class SingleNodeTest {
         // 'E', role (2 + name), tenant (2 + 0), id (tag + 8): no serialized class descriptors
         String role = io.homeostat.jpa.model.Book.class.getName();
         assertThat(bytes).hasSize(1 + 2 + role.length() + 2 + 9);
+        // the exact form (every node, of every version, must compute the same store key for a row)
+        java.nio.ByteBuffer expected = java.nio.ByteBuffer.allocate(bytes.length);
+        expected.put((byte) 'E').putShort((short) role.length())
+                .put(role.getBytes(java.nio.charset.StandardCharsets.UTF_8)).putShort((short) 0)
+                .put(KeyCodec.SCRAMBLED_LONG).putLong(KeyCodec.scramble(7L));
+        assertThat(bytes).isEqualTo(expected.array());
+        assertThat(regionFactory(emf).keyCodec().bytes(key)).isEqualTo(bytes).isNotSameAs(bytes);
     }
 }
