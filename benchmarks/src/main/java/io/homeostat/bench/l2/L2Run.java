@@ -472,7 +472,10 @@ final class L2Run {
         rows.add(row);
         say("%-8s %2d threads: %,10.0f ops/s  p50 %9.1f µs  p99 %9.1f µs%s  L2 hits %s%s%s", workload, threads,
                 row.opsPerSec(), row.p50us(), row.p99us(),
-                updatePercent > 0 ? String.format(Locale.ROOT, "  update p50 %8.1f µs", row.updateP50us()) : "",
+                updatePercent > 0 ? String.format(Locale.ROOT, "  update p50 %8.1f µs (p90 %.0f, p99 %.0f, p99.9 %.0f,"
+                        + " max %.0f; %,d updates)", row.updateP50us(), u.quantile(0.9) / 1000.0,
+                        u.quantile(0.99) / 1000.0, u.quantile(0.999) / 1000.0, u.quantile(1.0) / 1000.0, u.total())
+                        : "",
                 Double.isNaN(row.hitRatio()) ? "n/a" : String.format(Locale.ROOT, "%.1f %%", 100 * row.hitRatio()),
                 c > 0 ? "  update conflicts " + c : "", e > 0 ? "  errors " + e + " (first: " + firstError[0] + ")"
                         : "");
