@@ -152,9 +152,9 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
     /** One outgoing queue per destination; a lane is replaced (never reused) after it is retired. */
     private final ConcurrentMap<org.jgroups.Address, Lane> lanes = new ConcurrentHashMap<>();
     private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
     /** Per thread that asked to hold its sends: the lanes it filled since its last flush, each scheduled at the flush. */
     private final ThreadLocal<List<Lane>> held = new ThreadLocal<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
     private final ThreadPoolExecutor senders;
     private volatile boolean closed;
 

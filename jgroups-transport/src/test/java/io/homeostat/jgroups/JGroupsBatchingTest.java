@@ -43,6 +43,17 @@ class JGroupsBatchingTest {
         return new JGroupsTransport[] {a, b};
     }
 
+    /** {@link #pair} with an inbox on {@code b}'s vnode 0 expecting {@code expected} messages. */
+    private record Wired(JGroupsTransport a, JGroupsTransport b, Collecting inbox) {
+    }
+
+    private Wired wired(int maxBatchMessages, int expected) throws Exception {
+        JGroupsTransport[] p = pair(maxBatchMessages);
+        Collecting inbox = new Collecting(expected);
+        p[1].register(p[1].address(0), inbox);
+        return new Wired(p[0], p[1], inbox);
+    }
+
     /** Collects what arrives, in arrival order, and counts down. */
     private static final class Collecting implements io.homeostat.runtime.threaded.Transport.Inbox {
         final List<Message> got = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -88,12 +99,11 @@ class JGroupsBatchingTest {
 
     @Test
     void queuedFramesGoAsBatchesInOrderAndComplete() throws Exception {
-        JGroupsTransport[] p = pair(64);
-        JGroupsTransport a = p[0];
-        JGroupsTransport b = p[1];
         int n = 200;
-        Collecting inbox = new Collecting(n);
-        b.register(b.address(0), inbox);
+        Wired w = wired(64, n);
+        JGroupsTransport a = w.a();
+        JGroupsTransport b = w.b();
+        Collecting inbox = w.inbox();
         List<Message> sent = pings(n);
         JGroupsTransport.Counters before = a.counters();
         CountDownLatch release = holdSender(a);
@@ -118,12 +128,11 @@ class JGroupsBatchingTest {
 
     @Test
     void whatAHoldingThreadSendsLeavesAtItsFlushAsOneMessage() throws Exception {
-        JGroupsTransport[] p = pair(64);
-        JGroupsTransport a = p[0];
-        JGroupsTransport b = p[1];
         int n = 20;
-        Collecting inbox = new Collecting(n);
-        b.register(b.address(0), inbox);
+        Wired w = wired(64, n);
+        JGroupsTransport a = w.a();
+        JGroupsTransport b = w.b();
+        Collecting inbox = w.inbox();
         List<Message> sent = pings(n);
         JGroupsTransport.Counters before = a.counters();
         a.holdSendsOfThisThread(); // as a node's event loop does
@@ -142,12 +151,11 @@ class JGroupsBatchingTest {
 
     @Test
     void withBatchingOffEveryFrameIsItsOwnJGroupsMessage() throws Exception {
-        JGroupsTransport[] p = pair(1);
-        JGroupsTransport a = p[0];
-        JGroupsTransport b = p[1];
         int n = 30;
-        Collecting inbox = new Collecting(n);
-        b.register(b.address(0), inbox);
+        Wired w = wired(1, n);
+        JGroupsTransport a = w.a();
+        JGroupsTransport b = w.b();
+        Collecting inbox = w.inbox();
         JGroupsTransport.Counters before = a.counters();
         CountDownLatch release = holdSender(a);
         for (Message m : pings(n)) {
