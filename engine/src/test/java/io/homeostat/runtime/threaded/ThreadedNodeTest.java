@@ -216,7 +216,7 @@ class ThreadedNodeTest {
         assertThat(transport.droppedMessages()).isEqualTo(1);
     }
 
-    /** A transport that logs, per call on the node's loop thread, "hold", "S" (send) or "F" (flush). */
+    /** A transport that logs, per call on a node loop's thread, "hold", "S" (send) or "F" (flush); give it one node. */
     private static final class RecordingTransport implements Transport {
         final Transport inner;
         final List<String> loopCalls = new CopyOnWriteArrayList<>();
@@ -280,7 +280,7 @@ class ThreadedNodeTest {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocked = new CountDownLatch(1);
         ScriptedProtocol sink = new ScriptedProtocol();
-        d.addNode(OTHER, sink);
+        driver(NodeOptions.defaults()).addNode(OTHER, sink); // not recorded: only NODE's loop uses rt
         d.addNode(NODE, new Protocol() {
             @Override
             public void start(Environment env) {
