@@ -270,12 +270,8 @@ public final class ThreadedNode implements Environment, AutoCloseable {
     private Event nextEvent() throws InterruptedException {
         Timer next = timers.peek();
         if (next == null) {
-            Event e = events.poll();
-            if (e != null) {
-                return e;
-            }
-            transport.flush();
-            return events.take();
+            Event e = pollElseFlush();
+            return e != null ? e : events.take();
         }
         long now = WallClock.nanos();
         long wait = next.dueNanos() - now;
@@ -289,12 +285,17 @@ public final class ThreadedNode implements Environment, AutoCloseable {
             }
             return events.poll();
         }
+        Event e = pollElseFlush();
+        return e != null ? e : events.poll(wait, TimeUnit.NANOSECONDS);
+    }
+
+    /** The next queued event; if there is none, the loop is about to wait, so what it has sent goes out first. */
+    private Event pollElseFlush() {
         Event e = events.poll();
-        if (e != null) {
-            return e;
+        if (e == null) {
+            transport.flush();
         }
-        transport.flush();
-        return events.poll(wait, TimeUnit.NANOSECONDS);
+        return e;
     }
 
     private void handle(Event e) {
