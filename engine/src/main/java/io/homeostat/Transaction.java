@@ -12,6 +12,18 @@ public interface Transaction {
 
     void put(byte[] key, byte[] value);
 
+    /**
+     * Like {@link #put}, and on commit each replica of the key also offers the new value, under a fresh read lease, to
+     * the nodes whose near caches held the key until a recent write to it revoked their copy (within half a lease):
+     * their next near read ({@link Homeostat#getNear}) stays local instead of asking the replicas again. Meant for
+     * values read on several nodes between writes, such as a cache entry published after a database commit; a plain
+     * {@code put} suits keys that are written more often than they are read elsewhere, since every leased copy makes
+     * the next write revoke it first. Offers never weaken a near read: see docs/CONSISTENCY.md.
+     */
+    default void putAndOffer(byte[] key, byte[] value) {
+        put(key, value);
+    }
+
     void delete(byte[] key);
 
     /** The same, with the key's UTF-8 bytes. */

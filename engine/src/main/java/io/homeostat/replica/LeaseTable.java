@@ -5,6 +5,7 @@ import io.homeostat.store.Key;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,11 @@ import java.util.Map;
  * quarantine that nobody can lift (the previous holder is unknown, or views were missed) is
  * {@code quarantineUntilMillis}.
  *
+ * <p><b>Revocations and interest.</b> Each revocation carries a nonce, and only an answer naming the newest one sent to
+ * that holder for that key counts: a duplicated, delayed answer to an earlier revocation must not end a lease granted
+ * since. A holder that answered is remembered for a while as <em>interested</em> in the key, so that a later write
+ * that asks for it can offer the holder the new value under a fresh lease ({@link #takeInterest}).
+ *
  * <p>Part of a {@link ReplicaManager.Member}: single-threaded, no I/O of its own.
  */
 final class LeaseTable {
@@ -35,6 +41,18 @@ final class LeaseTable {
     private long quarantineUntilMillis = Long.MIN_VALUE;
     /** Previous holders whose lease handoff lifts a quarantine, and when that quarantine ends regardless. */
     private final Map<Address, Long> awaiting = new HashMap<>();
+    /** key -> holder -> the nonce of the revocation sent it and not yet answered. */
+    private final Map<Key, Map<Address, Long>> told = new HashMap<>();
+    /** key -> holder -> the revocation it answered and when (bounded; the oldest keys go first). */
+    private final Map<Key, Map<Address, Answered>> interest = new LinkedHashMap<>();
+
+    /** A holder answered revocation {@code nonce} at {@code atMillis} (this replica's clock). */
+    record Answered(long nonce, long atMillis) {
+    }
+
+    /** A holder to offer a key's new value to, naming the revocation it answered. */
+    record Interest(Address holder, long nonce) {
+    }
 
     LeaseTable(int maxLeases) {
         this.maxLeases = maxLeases;
@@ -180,8 +198,32 @@ final class LeaseTable {
     record Hold(List<Address> revokeFrom, long recheckAtMillis) {
     }
 
-    /** The holder answered a revocation: its lease is gone. Returns the writes that may go on now. */
-    List<Runnable> revoked(Key key, Address holder, long nowMillis) {
+    /** Revocation {@code nonce} of {@code key} is being sent to {@code holders}. */
+    void told(Key key, List<Address> holders, long nonce) {
+        if (holders.isEmpty()) {
+            return;
+        }
+        Map<Address, Long> t = told.computeIfAbsent(key, k -> new HashMap<>());
+        for (Address h : holders) {
+            t.put(h, nonce);
+        }
+    }
+
+    /**
+     * The holder answered revocation {@code nonce}: if it is the newest one sent it for {@code key}, its lease is gone
+     * and it is remembered as interested. An answer to any other revocation changes nothing. Returns the writes that
+     * may go on now.
+     */
+    List<Runnable> revoked(Key key, Address holder, long nonce, long nowMillis) {
+        Map<Address, Long> t = told.get(key);
+        Long sent = t == null ? null : t.get(holder);
+        if (sent == null || sent != nonce) {
+            return release(key, nowMillis);
+        }
+        t.remove(holder);
+        if (t.isEmpty()) {
+            told.remove(key);
+        }
         Map<Address, Long> holders = leases.get(key);
         if (holders != null && holders.remove(holder) != null) {
             leaseCount--;
@@ -189,7 +231,37 @@ final class LeaseTable {
                 leases.remove(key);
             }
         }
+        Map<Address, Answered> in = interest.remove(key); // re-inserted: the most recently answered key goes last
+        if (in == null) {
+            in = new HashMap<>();
+            if (interest.size() >= maxLeases) {
+                Iterator<Key> oldest = interest.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+        in.put(holder, new Answered(nonce, nowMillis));
+        interest.put(key, in);
         return release(key, nowMillis);
+    }
+
+    /**
+     * The holders that answered a revocation of {@code key} within {@code maxAgeMillis}, each with the revocation's
+     * nonce, forgotten here: a write that offers its value calls this once it is stored.
+     */
+    List<Interest> takeInterest(Key key, long nowMillis, long maxAgeMillis) {
+        Map<Address, Answered> in = interest.remove(key);
+        if (in == null) {
+            return List.of();
+        }
+        List<Interest> out = new ArrayList<>();
+        for (Map.Entry<Address, Answered> e : in.entrySet()) {
+            if (nowMillis - e.getValue().atMillis() <= maxAgeMillis) {
+                out.add(new Interest(e.getKey(), e.getValue().nonce()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Interest::holder)); // a deterministic order of sends
+        return out;
     }
 
     /** Leases expire as time passes: returns the writes on {@code key} that may go on now. */
@@ -198,6 +270,7 @@ final class LeaseTable {
         if (!parked.containsKey(key) || leases.containsKey(key) || nowMillis < quarantineEndMillis()) {
             return List.of();
         }
+        told.remove(key); // the leases of holders that never answered have expired
         return parked.remove(key);
     }
 

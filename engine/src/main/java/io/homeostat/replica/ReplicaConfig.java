@@ -46,7 +46,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
          * A previous holder of a position answers its successor's lease handoff request with no leases, and the
          * successor lifts its quarantine all the same (near caches serve values a completed write replaced).
          */
-        HAND_OVER_NO_LEASES
+        HAND_OVER_NO_LEASES,
+        /**
+         * A holder counts an offered lease from when the offer arrived instead of from the revocation before it (its
+         * near cache outlives the replicas' leases when offers travel slowly).
+         */
+        OFFER_DATED_ON_ARRIVAL
     }
 
     public ReplicaConfig {

@@ -7,6 +7,7 @@ import io.homeostat.replica.ReplicaMessage.ReadReply;
 import io.homeostat.replica.ReplicaMessage.LeaseGrant;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoff;
 import io.homeostat.replica.ReplicaMessage.LeaseHandoffRequest;
+import io.homeostat.replica.ReplicaMessage.LeaseOffer;
 import io.homeostat.replica.ReplicaMessage.LeaseRenew;
 import io.homeostat.replica.ReplicaMessage.LeaseRenewBundle;
 import io.homeostat.replica.ReplicaMessage.LeaseRenewReply;
@@ -188,6 +189,10 @@ public final class ReplicaManager {
     private final Set<Integer> retiredServed = new java.util.HashSet<>();
     private long nextId;
     private long incarnation;
+    /** The nonce of the last revocation sent (see {@link OfferBoard}). */
+    private long revokeNonce;
+    /** Holder side of lease offers: the revocations received, and offers being gathered. */
+    private final OfferBoard offers = new OfferBoard();
     /** The transaction layer on the same node, told about transactions whose locks arrive by state transfer. */
     private TransactionManager transactions;
 
@@ -216,6 +221,7 @@ public final class ReplicaManager {
 
     public void start(Environment env) {
         incarnation = env.random().nextLong(); // write tags must stay unique across restarts
+        revokeNonce = OfferBoard.firstNonce(env.random().nextLong()); // and a holder tells incarnations apart by it
         if (config.founder()) {
             for (int g = 0; g < placement.groups(); g++) {
                 GroupView v = GroupView.founding(g, placement.replication(), self);
@@ -347,10 +353,13 @@ public final class ReplicaManager {
                 renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
             }
         } else if (m instanceof Revoke r) {
-            near.remove(r.key()); // before the answer: the replica may let the key change once it has it
+            dropUnlessAsNew(r.key(), r.writing(), env.nowMillis()); // before the answer: the key may change once sent
             taintLeaseOps(r.key());
             renewer.taint(r.key());
-            env.send(from, new RevokeAck(r.group(), r.key()));
+            offers.revoked(r.key(), from, r.nonce(), env.nowMillis());
+            env.send(from, new RevokeAck(r.group(), r.key(), r.nonce()));
+        } else if (m instanceof LeaseOffer o) {
+            onLeaseOffer(env, from, o);
         } else if (m instanceof LeaseHandoffRequest r) {
             onLeaseHandoffRequest(env, from, r);
         } else if (m instanceof LeaseHandoff h) {
@@ -358,7 +367,7 @@ public final class ReplicaManager {
         } else if (m instanceof RevokeAck a) {
             Member member = members.get(a.group());
             if (member != null) {
-                runAll(member.leases.revoked(a.key(), from, env.nowMillis()));
+                runAll(member.leases.revoked(a.key(), from, a.nonce(), env.nowMillis()));
             }
         }
     }
@@ -1088,10 +1097,13 @@ public final class ReplicaManager {
         }
         Item current = storage.get(w.group(), w.item().key());
         boolean changes = current == null || w.item().tag().isAfter(current.tag());
-        if (changes && holdWrite(env, m, w.group(), w.item().key(), () -> onWrite(env, from, w))) {
+        if (changes && holdWrite(env, m, w.group(), w.item().key(), w.item().tag(), () -> onWrite(env, from, w))) {
             return;
         }
         storage.putIfNewer(w.group(), w.item());
+        if (changes && w.offer()) {
+            offerAfterWrite(env, m, w.group(), w.item().key());
+        }
         env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch()));
     }
 
@@ -1202,7 +1214,7 @@ public final class ReplicaManager {
         for (Key key : m.leases.parkedKeys()) {
             List<Address> holders = m.leases.holders(key, now);
             if (!holders.isEmpty()) {
-                revoke(env, m, h.group(), key, holders);
+                revoke(env, m, h.group(), key, null, holders);
                 env.setTimer(Math.max(1, m.leases.recheckAtMillis(key, now) - now + 1),
                         new LeaseCheck(h.group(), key));
             }
@@ -1216,7 +1228,7 @@ public final class ReplicaManager {
      * {@code resume} runs (on this event loop) once every holder answered or every lease expired. Returns false if the
      * write may go on at once. Transactions call it before a participant votes on a write.
      */
-    boolean holdWrite(Environment env, Member m, int group, Key key, Runnable resume) {
+    boolean holdWrite(Environment env, Member m, int group, Key key, Tag writing, Runnable resume) {
         if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
             return false; // planted bug: change leased keys without telling the holders
         }
@@ -1225,26 +1237,99 @@ public final class ReplicaManager {
             return false;
         }
         env.setTimer(Math.max(1, hold.recheckAtMillis() - env.nowMillis() + 1), new LeaseCheck(group, key));
-        revoke(env, m, group, key, hold.revokeFrom());
+        revoke(env, m, group, key, writing, hold.revokeFrom());
         return true;
     }
 
-    /** Tells {@code holders} to drop {@code key}; our own near cache drops it here and now. */
-    private void revoke(Environment env, Member m, int group, Key key, List<Address> holders) {
+    /**
+     * Tells {@code holders} to drop {@code key} before the write of tag {@code writing} (null: not known); our own near
+     * cache drops it here and now.
+     */
+    private void revoke(Environment env, Member m, int group, Key key, Tag writing, List<Address> holders) {
+        long nonce = ++revokeNonce;
+        m.leases.told(key, holders, nonce);
         boolean selfHolds = false;
         for (Address holder : holders) {
             if (holder.equals(self.address())) {
                 selfHolds = true;
             } else {
-                env.send(holder, new Revoke(group, key));
+                env.send(holder, new Revoke(group, key, nonce, writing));
             }
         }
         if (selfHolds) {
             // our own near cache: drop the entry here and now (this may let the parked write run at once)
-            near.remove(key);
+            dropUnlessAsNew(key, writing, env.nowMillis());
             taintLeaseOps(key);
-            runAll(m.leases.revoked(key, self.address(), env.nowMillis()));
+            renewer.taint(key);
+            offers.revoked(key, self.address(), nonce, env.nowMillis());
+            runAll(m.leases.revoked(key, self.address(), nonce, env.nowMillis()));
         }
+    }
+
+    /**
+     * A revocation before the write of tag {@code writing}: the near-cache entry goes, unless it already holds that
+     * write or a later one (installed from the offers of other replicas, whose leases protect it: every later write
+     * must revoke it at one of them). Null: the write is not known, the entry goes.
+     */
+    private void dropUnlessAsNew(Key key, Tag writing, long nowMillis) {
+        NearCache.Entry e = near.valid(key, nowMillis);
+        if (e != null && (writing == null || writing.isAfter(e.tag()))) {
+            near.remove(key);
+        }
+    }
+
+    /**
+     * After member {@code m} stored a write to {@code key} that asked for it: offers the value now stored, under a
+     * fresh read lease, to the holders whose leases on the key a recent write revoked here (they answered within half
+     * a lease). Nothing is offered while another transaction holds the key's write lock (its vote came after its
+     * revocations, so it would not revoke a lease granted now) or while writes wait on the key's leases; a holder is
+     * skipped if the lease table is full. How the holder dates the lease: {@link OfferBoard}.
+     */
+    void offerAfterWrite(Environment env, Member m, int group, Key key) {
+        if (config.leaseMillis() == 0 || m.recovering || m.locks.writeLocked(key)
+                || servingMember(group, m.acceptor.installed().epoch()) != m) {
+            return;
+        }
+        long now = env.nowMillis();
+        List<LeaseTable.Interest> to = m.leases.takeInterest(key, now, config.leaseMillis() / 2);
+        if (to.isEmpty()) {
+            return;
+        }
+        Item i = storage.get(group, key);
+        Tag tag = i == null ? Tag.ZERO : i.tag();
+        Bytes value = i == null ? null : i.value();
+        long epoch = m.acceptor.installed().epoch();
+        for (LeaseTable.Interest h : to) {
+            if (!m.leases.grant(key, h.holder(), now, config.leaseMillis())) {
+                continue;
+            }
+            LeaseOffer o = new LeaseOffer(group, epoch, key, tag, value, h.nonce());
+            if (h.holder().equals(self.address())) {
+                onLeaseOffer(env, self.address(), o);
+            } else {
+                env.send(h.holder(), o);
+            }
+        }
+    }
+
+    /** A replica offered a value under a lease: cached once a majority offered it (see {@link OfferBoard}). */
+    private void onLeaseOffer(Environment env, Address from, LeaseOffer o) {
+        if (config.maxNearEntries() == 0 || config.leaseMillis() == 0) {
+            return;
+        }
+        long now = env.nowMillis();
+        OfferBoard.Install in = offers.offered(o, from, bestView(o.group()), now, config.leaseMillis());
+        if (in == null) {
+            return;
+        }
+        NearCache.Entry current = near.valid(o.key(), now);
+        long anchor = config.planted(ReplicaConfig.PlantedBug.OFFER_DATED_ON_ARRIVAL) ? now : in.anchorMillis(); // planted bug
+        long until = nearValidUntil(anchor);
+        if ((current != null && !in.tag().isAfter(current.tag())) || until <= now) {
+            return;
+        }
+        // not a read: renewed only if something reads it before its renewal time
+        near.install(o.key(), in.tag(), in.value(), until, nearRenewAfter(anchor), Long.MIN_VALUE);
     }
 
     private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
@@ -1504,7 +1589,17 @@ public final class ReplicaManager {
 
     /** Linearizable write; a null value deletes. */
     public void write(Environment env, Key key, Bytes value, OpCallback callback) {
-        start(env, new Op(++nextId, key, group(key), true, value, callback));
+        write(env, key, value, false, callback);
+    }
+
+    /**
+     * Linearizable write; with {@code offer}, each replica then offers the value to the nodes whose near-cache leases
+     * on the key a recent write revoked there ({@link #offerAfterWrite}).
+     */
+    public void write(Environment env, Key key, Bytes value, boolean offer, OpCallback callback) {
+        Op op = new Op(++nextId, key, group(key), true, value, callback);
+        op.offer = offer;
+        start(env, op);
     }
 
     public int group(Key key) {
@@ -1567,7 +1662,7 @@ public final class ReplicaManager {
         op.written = item;
         op.replied.clear();
         for (NodeRef n : distinct(op.view)) {
-            env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), item));
+            env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), item, op.write && op.offer));
         }
     }
 
@@ -1627,7 +1722,7 @@ public final class ReplicaManager {
             // the write's tag was chosen: finish storing that same item in the newer view
             op.replied.clear();
             for (NodeRef n : distinct(op.view)) {
-                env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), op.written));
+                env.send(n.address(), new WriteRequest(op.id, op.group, op.view.epoch(), op.written, op.offer));
             }
         } else {
             query(env, op);
@@ -1754,6 +1849,8 @@ public final class ReplicaManager {
         Bytes maxValue;
         boolean agree;
         Item written;
+        /** A write whose replicas offer the value to recent lease holders once stored. */
+        boolean offer;
         boolean lockWait;
         int lockWaits;
 

@@ -91,7 +91,11 @@ public sealed interface ReplicaMessage extends Message {
     }
 
     /** Quorum write (or write-back): store {@code item} if its tag is newer. */
-    record WriteRequest(long requestId, int group, long epoch, Item item) implements ReplicaMessage {
+    /**
+     * Store {@code item} (tag+1 of what the query phase found). {@code offer}: once stored, offer the new value to the
+     * nodes whose read leases on the key a recent write revoked here ({@link LeaseOffer}).
+     */
+    record WriteRequest(long requestId, int group, long epoch, Item item, boolean offer) implements ReplicaMessage {
     }
 
     record WriteReply(long requestId, int group, long epoch) implements ReplicaMessage {
@@ -160,11 +164,27 @@ public sealed interface ReplicaMessage extends Message {
         }
     }
 
-    /** The sender is about to change {@code key}: drop it from the near cache and answer {@link RevokeAck}. */
-    record Revoke(int group, Key key) implements ReplicaMessage {
+    /**
+     * The sender is about to change {@code key} to the write of tag {@code writing} (null if not known): drop it from
+     * the near cache, unless the entry already holds that write or a later one, and answer {@link RevokeAck}. {@code
+     * nonce} grows with every revocation the sender sends (within one incarnation); the holder keeps the newest per key
+     * and sender, with when it arrived, to date a later {@link LeaseOffer}.
+     */
+    record Revoke(int group, Key key, long nonce, Tag writing) implements ReplicaMessage {
     }
 
-    record RevokeAck(int group, Key key) implements ReplicaMessage {
+    /** The holder dropped {@code key} on the revocation {@code nonce}; an answer to an older revocation counts for nothing. */
+    record RevokeAck(int group, Key key, long nonce) implements ReplicaMessage {
+    }
+
+    /**
+     * After a write that asked for it was stored: the replica's current value of {@code key} with a read lease it
+     * recorded for the receiver, whose lease the revocation {@code nonce} took here shortly before. The receiver caches
+     * the value once a majority of the view's positions offered the same tag, each still naming the newest revocation
+     * that replica sent it, and counts the lease from when the earliest of those revocations arrived (before any of
+     * the grants), exactly as a {@link LeaseReply} counts from the request.
+     */
+    record LeaseOffer(int group, long epoch, Key key, Tag tag, Bytes value, long nonce) implements ReplicaMessage {
     }
 
     /**

@@ -67,8 +67,15 @@ public final class TransactionManager {
     record AckFlush() implements TxTick {
     }
 
-    /** One item of a transaction: the tag the transaction read, and for a write the new value (null deletes). */
-    public record TxItem(Key key, Tag expected, boolean write, Bytes value) {
+    /**
+     * One item of a transaction: the tag the transaction read, and for a write the new value (null deletes). {@code
+     * offer}: on commit, the replicas offer the new value to the nodes whose near-cache leases on the key a recent
+     * write revoked ({@link ReplicaManager#offerAfterWrite}).
+     */
+    public record TxItem(Key key, Tag expected, boolean write, Bytes value, boolean offer) {
+        public TxItem(Key key, Tag expected, boolean write, Bytes value) {
+            this(key, expected, write, value, false);
+        }
     }
 
     /** The outcome of {@link #commit}. */
@@ -108,6 +115,16 @@ public final class TransactionManager {
     private final Map<TxId, Tx> active = new HashMap<>();
     /** The votes this node gave as a replica, so that duplicates get the same answer (bounded, oldest dropped). */
     private final Map<VoteKey, Boolean> votes = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<VoteKey, Boolean> eldest) {
+            return size() > MAX_VOTES_KEPT;
+        }
+    };
+    /**
+     * The writes this node prepared as a replica that ask for their value to be offered to recent lease holders on
+     * commit (bounded like {@link #votes}: a write forgotten here is stored without an offer, which is always safe).
+     */
+    private final Map<VoteKey, Boolean> offering = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<VoteKey, Boolean> eldest) {
             return size() > MAX_VOTES_KEPT;
@@ -223,7 +240,7 @@ public final class TransactionManager {
                     i.value())
                     : null;
             TxPrepare p = new TxPrepare(id, v.group(), v.epoch(), i.key(), i.expected(), write, acceptors,
-                    new ArrayList<>(views.keySet()), new ArrayList<>(views.values()));
+                    new ArrayList<>(views.keySet()), new ArrayList<>(views.values()), write != null && i.offer());
             for (NodeRef n : ReplicaManager.distinct(v)) {
                 env.send(n.address(), p);
             }
@@ -362,7 +379,7 @@ public final class TransactionManager {
         VoteKey vk = new VoteKey(p.tx(), p.key());
         Boolean given = votes.get(vk);
         if (given == null && p.write() != null
-                && replicas.holdWrite(env, m, p.group(), p.key(), () -> onPrepare(env, p))) {
+                && replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(), () -> onPrepare(env, p))) {
             return; // near caches hold read leases on the key: they drop it before we may promise to change it
         }
         boolean vote;
@@ -374,6 +391,9 @@ public final class TransactionManager {
             Tag expected = replicas.config().planted(ReplicaConfig.PlantedBug.SKIP_VERSION_VALIDATION) ? now : p.expected(); // planted bug
             vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
             votes.put(vk, vote);
+            if (vote && p.offer()) {
+                offering.put(vk, Boolean.TRUE);
+            }
         }
         if (vote && !participating.containsKey(p.tx())) {
             // we hold a lock now: remember enough to finish the transaction if its manager disappears
@@ -435,7 +455,10 @@ public final class TransactionManager {
         // the member's lock, and the lock kept with the data of a group we just left (a state-transfer source must
         // not hand a decided lock to the new member, which would wait for a decision nobody sends it again)
         ReplicaManager.Member m = replicas.member(d.group());
-        release(m, d);
+        boolean offer = offering.remove(new VoteKey(d.tx(), d.key())) != null;
+        if (release(m, d) && offer) {
+            replicas.offerAfterWrite(env, m, d.group(), d.key());
+        }
         release(replicas.retiredMember(d.group()), d);
         // Acknowledge to the manager only as a member serving the prepare's epoch: a lock copied by state transfer
         // lives at a later epoch, and its source installed that epoch before serving the copy, so an acknowledgement
@@ -534,14 +557,16 @@ public final class TransactionManager {
         return n;
     }
 
-    private void release(ReplicaManager.Member m, TxDecide d) {
+    /** Releases {@code d}'s lock at {@code m}; returns whether that stored a write. */
+    private boolean release(ReplicaManager.Member m, TxDecide d) {
         if (m == null) {
-            return;
+            return false;
         }
         Item apply = m.locks.release(d.tx(), d.key(), d.commit());
         if (apply != null) {
             replicas.storage().putIfNewer(d.group(), apply);
         }
+        return apply != null;
     }
 
     /** Applies every decision this node knows to {@code m}'s locks, before they are handed to a new member. */

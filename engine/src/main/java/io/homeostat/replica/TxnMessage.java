@@ -16,10 +16,11 @@ public sealed interface TxnMessage extends Message {
     /**
      * Manager to each member of an item's group: vote on this use of the item; {@code write} is null for a read.
      * {@code keys} and {@code views} list every item of the transaction, so that a replica left holding a lock can
-     * finish the transaction itself if the manager disappears.
+     * finish the transaction itself if the manager disappears. {@code offer}: on commit, offer the written value to the
+     * nodes whose read leases on the key a recent write revoked ({@link ReplicaMessage.LeaseOffer}).
      */
     record TxPrepare(TxId tx, int group, long epoch, Key key, Tag expected, Item write, GroupView acceptors,
-            List<Key> keys, List<GroupView> views) implements TxnMessage {
+            List<Key> keys, List<GroupView> views, boolean offer) implements TxnMessage {
         public TxPrepare {
             keys = List.copyOf(keys);
             views = List.copyOf(views);

@@ -250,6 +250,10 @@ public final class StoreSimulation {
         LinearizabilityResult lin = LinearizabilityChecker.check(history, 2_000_000);
         say("%d operations: %d ok, %d failed, %d unknown; linearizability %s", pending.size(), ok, failed, unknown,
                 lin.verdict());
+        Map<String, Long> sent = sim.messagesByType();
+        say("near-cache traffic: %d lease requests, %d revocations, %d lease offers",
+                sent.getOrDefault("LeaseRequest", 0L), sent.getOrDefault("Revoke", 0L),
+                sent.getOrDefault("LeaseOffer", 0L));
         ListAppendChecker.Result la = listAppend == null ? null : listAppend.check();
         if (la != null) {
             say("list-append: %s", la.describe().lines().findFirst().orElse(""));
@@ -649,7 +653,8 @@ public final class StoreSimulation {
             Pending p = new Pending(Operation.write(client, key, Operation.Value.of(value), sim.nowMicros(),
                     Operation.NEVER), client);
             pending.add(p);
-            node(at).replicas().write(sim.node(at), Key.of(key), Bytes.of(value), p);
+            // half the writes offer their value to the near caches whose leases they revoked
+            node(at).replicas().write(sim.node(at), Key.of(key), Bytes.of(value), sim.random().nextBoolean(), p);
         }
     }
 

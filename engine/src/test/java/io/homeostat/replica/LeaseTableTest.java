@@ -39,7 +39,8 @@ class LeaseTableTest {
         assertThat(t.awaits(PREVIOUS, now + 10)).isFalse();
         assertThat(t.holders(KEY, now + 10)).containsExactly(HOLDER);
         assertThat(t.release(KEY, now + 10)).as("the handed-over lease still holds the write").isEmpty();
-        assertThat(t.revoked(KEY, HOLDER, now + 20)).as("answered: the write goes on").hasSize(1);
+        t.told(KEY, List.of(HOLDER), 7);
+        assertThat(t.revoked(KEY, HOLDER, 7, now + 20)).as("answered: the write goes on").hasSize(1);
         assertThat(t.hold(KEY, now + 30, () -> { })).as("no quarantine left").isNull();
     }
 
@@ -62,5 +63,49 @@ class LeaseTableTest {
         assertThat(t.hold(KEY, 10, () -> { })).isNotNull();
         assertThat(t.release(KEY, 1_999)).isEmpty();
         assertThat(t.release(KEY, 2_000)).hasSize(1);
+    }
+
+    /**
+     * A duplicated answer to an earlier revocation, delivered late, must not end a lease granted since: the write it
+     * would let through would change the key while the holder still reads the old value.
+     */
+    @Test
+    void onlyTheAnswerToTheNewestRevocationEndsALease() {
+        LeaseTable t = new LeaseTable(16);
+        assertThat(t.grant(KEY, HOLDER, 0, 2_000)).isTrue();
+        List<Runnable> ran = new ArrayList<>();
+        LeaseTable.Hold first = t.hold(KEY, 10, () -> ran.add(null));
+        assertThat(first.revokeFrom()).containsExactly(HOLDER);
+        t.told(KEY, first.revokeFrom(), 41);
+        assertThat(t.revoked(KEY, HOLDER, 41, 20)).hasSize(1);
+
+        assertThat(t.grant(KEY, HOLDER, 30, 2_000)).as("leased again").isTrue();
+        LeaseTable.Hold second = t.hold(KEY, 40, () -> ran.add(null));
+        t.told(KEY, second.revokeFrom(), 42);
+        assertThat(t.revoked(KEY, HOLDER, 41, 50)).as("the old answer again: the write still waits").isEmpty();
+        assertThat(t.holders(KEY, 50)).containsExactly(HOLDER);
+        assertThat(t.revoked(KEY, HOLDER, 42, 60)).as("the answer to this revocation").hasSize(1);
+    }
+
+    /** A holder that answered is offered the next value once; one that never answered is not. */
+    @Test
+    void holdersThatAnsweredAreInterestedOnceAndForAWhile() {
+        Address silent = Address.sim(3);
+        LeaseTable t = new LeaseTable(16);
+        t.grant(KEY, HOLDER, 0, 2_000);
+        t.grant(KEY, silent, 0, 2_000);
+        LeaseTable.Hold h = t.hold(KEY, 10, () -> { });
+        t.told(KEY, h.revokeFrom(), 5);
+        t.revoked(KEY, HOLDER, 5, 20);
+        assertThat(t.release(KEY, 2_000)).as("the silent holder's lease expired").hasSize(1);
+        assertThat(t.revoked(KEY, silent, 5, 2_001)).as("its answer, after the expiry, counts for nothing").isEmpty();
+
+        assertThat(t.takeInterest(KEY, 1_021, 1_000)).as("answered more than 1000 ms before").isEmpty();
+        t.grant(KEY, HOLDER, 3_000, 2_000);
+        LeaseTable.Hold again = t.hold(KEY, 3_010, () -> { });
+        t.told(KEY, again.revokeFrom(), 6);
+        t.revoked(KEY, HOLDER, 6, 3_020);
+        assertThat(t.takeInterest(KEY, 3_500, 1_000)).containsExactly(new LeaseTable.Interest(HOLDER, 6));
+        assertThat(t.takeInterest(KEY, 3_500, 1_000)).as("taken").isEmpty();
     }
 }

@@ -334,6 +334,8 @@ public final class ThreadedClient implements Homeostat {
         private final Map<Key, Read> reads = new LinkedHashMap<>();
         /** Buffered writes; a null value deletes. */
         private final Map<Key, Bytes> writes = new LinkedHashMap<>();
+        /** The buffered writes made with {@link #putAndOffer}. */
+        private final java.util.Set<Key> offered = new java.util.HashSet<>();
 
         Context(long deadline) {
             this.deadline = deadline;
@@ -358,11 +360,19 @@ public final class ThreadedClient implements Homeostat {
             Key k = Key.of(key);
             checkSize(k, value);
             writes.put(k, Bytes.of(value));
+            offered.remove(k);
+        }
+
+        @Override
+        public void putAndOffer(byte[] key, byte[] value) {
+            put(key, value);
+            offered.add(Key.of(key));
         }
 
         @Override
         public void delete(byte[] key) {
             writes.put(Key.of(key), null);
+            offered.remove(Key.of(key));
         }
 
         /** Reads validate their tag; writes of keys never read first learn the current tag. */
@@ -370,12 +380,13 @@ public final class ThreadedClient implements Homeostat {
             List<TxItem> out = new ArrayList<>();
             for (Map.Entry<Key, Read> e : reads.entrySet()) {
                 boolean write = writes.containsKey(e.getKey());
-                out.add(new TxItem(e.getKey(), e.getValue().tag, write, write ? writes.get(e.getKey()) : null));
+                out.add(new TxItem(e.getKey(), e.getValue().tag, write, write ? writes.get(e.getKey()) : null,
+                        write && offered.contains(e.getKey())));
             }
             for (Map.Entry<Key, Bytes> e : writes.entrySet()) {
                 if (!reads.containsKey(e.getKey())) {
                     Read current = readForCommit(e.getKey(), deadline);
-                    out.add(new TxItem(e.getKey(), current.tag, true, e.getValue()));
+                    out.add(new TxItem(e.getKey(), current.tag, true, e.getValue(), offered.contains(e.getKey())));
                 }
             }
             return out;
