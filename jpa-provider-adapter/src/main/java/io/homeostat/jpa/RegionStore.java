@@ -208,7 +208,8 @@ final class RegionStore {
                 if (!loadMayReplace(Entry.parse(raw), g, txTs)) {
                     return false;
                 }
-                tx.put(k, new Entry.Value(g.gen, payload).toBytes());
+                // offered to the nodes that leased the miss (this one too): their next find stays local
+                tx.putAndOffer(k, new Entry.Value(g.gen, payload).toBytes());
                 return true;
             });
         } catch (HomeostatException | CacheException ex) {
@@ -344,12 +345,13 @@ final class RegionStore {
                     if (lock.previous == null) {
                         tx.delete(k);
                     } else {
-                        tx.put(k, lock.previous);
+                        tx.putAndOffer(k, lock.previous); // the nodes the lock revoked read the entry again locally
                     }
                     return false;
                 }
                 if (sole && payload != null) {
-                    tx.put(k, new Entry.Value(genSeenAfterCommit ? id.gen() : gen(tx).gen, payload).toBytes());
+                    // offered to the nodes whose copies the lock revoked: their next find stays local
+                    tx.putAndOffer(k, new Entry.Value(genSeenAfterCommit ? id.gen() : gen(tx).gen, payload).toBytes());
                     return true;
                 }
                 Entry.Lock rest = lock.without(id.hi(), id.lo());
