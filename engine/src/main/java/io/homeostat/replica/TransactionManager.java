@@ -82,6 +82,11 @@ public final class TransactionManager {
     public interface CommitCallback {
         void committed();
 
+        /** Committed, having written {@code written} (with the tags the writes got); by default {@link #committed()}. */
+        default void committed(List<Item> written) {
+            committed();
+        }
+
         /** Aborted: nothing took effect (a conflict, or no view known yet). */
         void aborted(String reason);
 
@@ -239,6 +244,9 @@ public final class TransactionManager {
             Item write = i.write() ? new Item(i.key(), i.expected().next(self.address(), incarnation + id.sequence()),
                     i.value())
                     : null;
+            if (write != null) {
+                tx.written.add(write);
+            }
             TxPrepare p = new TxPrepare(id, v.group(), v.epoch(), i.key(), i.expected(), write, acceptors,
                     new ArrayList<>(views.keySet()), new ArrayList<>(views.values()), write != null && i.offer());
             for (NodeRef n : ReplicaManager.distinct(v)) {
@@ -289,7 +297,7 @@ public final class TransactionManager {
             return; // the client was already told the outcome is unknown
         }
         if (commit) {
-            tx.callback.committed();
+            tx.callback.committed(tx.written);
         } else {
             tx.callback.aborted("a replica voted abort: an item changed since it was read, or is locked by a "
                     + "concurrent transaction");
@@ -800,6 +808,8 @@ public final class TransactionManager {
         int attempt;
         /** 0 for the manager; 1 + (item index * R + position) for a replica finishing in its place. */
         int rank;
+        /** What the transaction writes, with the tags the writes get (the manager's own transactions only). */
+        final List<Item> written = new ArrayList<>();
 
         Tx(TxId id, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback, CommitTally tally) {
             this.id = id;

@@ -14,6 +14,7 @@ import io.homeostat.replica.ReplicaManager;
 import io.homeostat.replica.TransactionManager;
 import io.homeostat.replica.TransactionManager.TxItem;
 import io.homeostat.store.Bytes;
+import io.homeostat.store.Item;
 import io.homeostat.store.Key;
 import io.homeostat.store.Tag;
 import java.util.ArrayList;
@@ -116,6 +117,19 @@ public final class ThreadedClient implements Homeostat {
      * revocation that lets a write proceed, so a caller that finds a valid entry here reads a current value.
      */
     private final ConcurrentHashMap<MirrorKey, NearValue> near = new ConcurrentHashMap<>();
+    /**
+     * What this client's transactions wrote lately, with the tags the writes got: a transaction that reads a key it
+     * wrote a moment ago (the JPA adapter's release after its lock, a read-modify-write loop) starts from that instead
+     * of a quorum read. Only a hint, never a read's answer outside a transaction: if the key changed since, the commit
+     * fails validation and the retry reads the current value. At most {@link #MAX_OWN_WRITES} keys, each used for at
+     * most a second.
+     */
+    private final ConcurrentHashMap<Key, OwnWrite> ownWrites = new ConcurrentHashMap<>();
+    private static final int MAX_OWN_WRITES = 4_096;
+    private static final long OWN_WRITE_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private record OwnWrite(Read read, long atNanos) {
+    }
 
     /** A client of {@code protocol}, which must be the protocol {@code node} runs. */
     public ThreadedClient(ThreadedNode node, HomeostatNode protocol, ClientOptions options) {
@@ -237,6 +251,9 @@ public final class ThreadedClient implements Homeostat {
             if (await(commit(items), deadline)) {
                 return result;
             }
+            for (TxItem i : items) {
+                ownWrites.remove(i.key()); // the next attempt reads what is there now
+            }
             pause(ThreadLocalRandom.current().nextLong(backoff + 1), deadline);
             backoff = Math.min(backoff * 2, 1_000);
         }
@@ -310,6 +327,18 @@ public final class ThreadedClient implements Homeostat {
         node.execute(env -> protocol.transactions().commit(env, items, new TransactionManager.CommitCallback() {
             @Override
             public void committed() {
+                f.complete(true);
+            }
+
+            @Override
+            public void committed(List<Item> written) {
+                long now = WallClock.nanos();
+                if (ownWrites.size() + written.size() > MAX_OWN_WRITES) {
+                    ownWrites.clear(); // a hint only: bounded by starting afresh
+                }
+                for (Item i : written) {
+                    ownWrites.put(i.key(), new OwnWrite(new Read(i.tag(), i.value()), now));
+                }
                 f.complete(true);
             }
 
@@ -395,14 +424,19 @@ public final class ThreadedClient implements Homeostat {
 
     /**
      * A transaction's read: from the near cache when this node holds a valid lease on the key (no round trip, no
-     * event-loop hop), else from a majority. Either way the commit validates the tag read at every replica, so a
-     * value that changed meanwhile aborts the attempt (and the transaction retries); the near cache only saves the
-     * read, it decides nothing.
+     * event-loop hop), else what a transaction of this client wrote there within the last second (see
+     * {@link #ownWrites}), else from a majority. Either way the commit validates the tag read at every replica, so a
+     * value that changed meanwhile aborts the attempt (and the transaction retries, reading afresh); these sources only
+     * save the read, they decide nothing.
      */
     private Read readForCommit(Key k, long deadlineNanos) {
         NearValue v = near.get(new MirrorKey(k.toBytes()));
         if (v != null && v.hit(node.nowMillis())) {
             return new Read(v.tag, v.value);
+        }
+        OwnWrite own = ownWrites.get(k);
+        if (own != null && WallClock.nanos() - own.atNanos < OWN_WRITE_MAX_AGE_NANOS) {
+            return own.read;
         }
         return await(read(k), deadlineNanos);
     }

@@ -31,6 +31,29 @@ class ThreadedClientTest {
 
     private static final int NODES = 3;
     private ThreadedDriver driver;
+    /** The in-JVM transport, counting the quorum reads (read requests) the nodes send. */
+    private final java.util.concurrent.atomic.AtomicLong readRequests = new java.util.concurrent.atomic.AtomicLong();
+    private final Transport transport = new Transport() {
+        private final LocalTransport local = new LocalTransport();
+
+        @Override
+        public void register(Address self, Inbox inbox) {
+            local.register(self, inbox);
+        }
+
+        @Override
+        public void unregister(Address self) {
+            local.unregister(self);
+        }
+
+        @Override
+        public void send(Address from, Address to, io.homeostat.runtime.Message m) {
+            if (m instanceof io.homeostat.replica.ReplicaMessage.ReadRequest) {
+                readRequests.incrementAndGet();
+            }
+            local.send(from, to, m);
+        }
+    };
     private final List<Homeostat> clients = new ArrayList<>();
 
     @BeforeAll
@@ -39,7 +62,7 @@ class ThreadedClientTest {
         for (int i = 0; i < NODES; i++) {
             addresses.add(new Address("local", i));
         }
-        driver = new ThreadedDriver(new LocalTransport(), Discovery.fixed(addresses), NodeOptions.defaults());
+        driver = new ThreadedDriver(transport, Discovery.fixed(addresses), NodeOptions.defaults());
         for (int i = 0; i < NODES; i++) {
             ReplicaConfig rc = ReplicaConfig.defaults().withGroupsLog2(3).withFounder(i == 0);
             HomeostatNode p = new HomeostatNode(RingId.random(new SplittableRandom(100 + i)), addresses.get(i),
@@ -137,5 +160,29 @@ class ThreadedClientTest {
                 .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("x")));
         assertThat(clients.get(1).compareAndSetAsync("async", bytes("x"), bytes("y")).get(60, TimeUnit.SECONDS))
                 .isTrue();
+    }
+
+    /**
+     * A transaction that reads a key this client wrote a moment ago starts from that write (no quorum read); if the
+     * key changed elsewhere since, its commit fails validation and the retry reads the current value.
+     */
+    @Test
+    void aTransactionRereadingItsOwnFreshWriteNeedsNoQuorumReadAndAStaleOneRetries() {
+        Homeostat c = clients.get(0);
+        c.put("own", bytes("a"));
+        long before = readRequests.get();
+        c.transaction(tx -> {
+            tx.put("own", bytes(new String(tx.get("own").orElseThrow(), StandardCharsets.UTF_8) + "b"));
+            return null;
+        });
+        assertThat(readRequests.get()).as("quorum reads for the second transaction").isEqualTo(before);
+        assertThat(clients.get(1).get("own")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("ab")));
+
+        clients.get(1).put("own", bytes("x")); // changed elsewhere: client 0's hint is stale now
+        c.transaction(tx -> {
+            tx.put("own", bytes(new String(tx.get("own").orElseThrow(), StandardCharsets.UTF_8) + "y"));
+            return null;
+        });
+        assertThat(clients.get(2).get("own")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("xy")));
     }
 }
