@@ -43,6 +43,11 @@ final class LeaseTable {
     private final Map<Address, Long> awaiting = new HashMap<>();
     /** key -> holder -> the nonce of the revocation sent it and not yet answered. */
     private final Map<Key, Map<Address, Long>> told = new HashMap<>();
+    /**
+     * key -> holder -> the tag of a write whose revocation the holder answered keeping its entry (as new as that write
+     * or newer): its lease stands, but holds no write of that tag or an older one back. Forgotten with the lease.
+     */
+    private final Map<Key, Map<Address, io.homeostat.store.Tag>> kept = new HashMap<>();
     /** key -> holder -> the revocation it answered and when (bounded; the oldest keys go first). */
     private final Map<Key, Map<Address, Answered>> interest = new LinkedHashMap<>();
 
@@ -172,15 +177,26 @@ final class LeaseTable {
     }
 
     /**
-     * Whether a write that changes {@code key} must wait. If so, {@code resume} is parked and runs once the key's
-     * leases are gone; the caller tells the returned holders (empty if they were told already or only quarantine
-     * holds the write) and checks again at {@link #recheckAtMillis}.
+     * Whether a write of tag {@code writing} (null: not known) that changes {@code key} must wait. If so,
+     * {@code resume} is parked and runs once the key's leases no longer hold it back; the caller tells the returned
+     * holders (empty if they were told already or only quarantine holds the write) and checks again at
+     * {@link #recheckAtMillis}. A holder that answered an earlier revocation keeping an entry at least as new as
+     * {@code writing} does not hold it back.
      */
-    Hold hold(Key key, long nowMillis, Runnable resume) {
+    Hold hold(Key key, long nowMillis, io.homeostat.store.Tag writing, Runnable resume) {
         expire(key, nowMillis);
         Map<Address, Long> holders = leases.get(key);
-        boolean leased = holders != null && !holders.isEmpty();
-        if (!leased && nowMillis >= quarantineEndMillis() && !parked.containsKey(key)) {
+        List<Address> blocking = new ArrayList<>();
+        if (holders != null) {
+            Map<Address, io.homeostat.store.Tag> k = kept.get(key);
+            for (Address h : holders.keySet()) {
+                io.homeostat.store.Tag t = k == null ? null : k.get(h);
+                if (t == null || writing == null || writing.isAfter(t)) {
+                    blocking.add(h);
+                }
+            }
+        }
+        if (blocking.isEmpty() && nowMillis >= quarantineEndMillis() && !parked.containsKey(key)) {
             return null;
         }
         List<Runnable> waiting = parked.get(key);
@@ -190,7 +206,7 @@ final class LeaseTable {
             parked.put(key, waiting);
         }
         waiting.add(resume);
-        List<Address> tell = first && leased ? new ArrayList<>(holders.keySet()) : List.of();
+        List<Address> tell = first ? blocking : List.of();
         return new Hold(tell, recheckAtMillis(key, nowMillis));
     }
 
@@ -211,10 +227,11 @@ final class LeaseTable {
 
     /**
      * The holder answered revocation {@code nonce}: if it is the newest one sent it for {@code key}, its lease is gone
-     * and it is remembered as interested. An answer to any other revocation changes nothing. Returns the writes that
-     * may go on now.
+     * and it is remembered as interested; or, with {@code keptEntry}, it already holds the write (or a later one), so
+     * its lease stands but no longer holds the parked writes back. An answer to any other revocation changes nothing.
+     * Returns the writes that may go on now.
      */
-    List<Runnable> revoked(Key key, Address holder, long nonce, long nowMillis) {
+    List<Runnable> revoked(Key key, Address holder, long nonce, io.homeostat.store.Tag keptAt, long nowMillis) {
         Map<Address, Long> t = told.get(key);
         Long sent = t == null ? null : t.get(holder);
         if (sent == null || sent != nonce) {
@@ -224,6 +241,14 @@ final class LeaseTable {
         if (t.isEmpty()) {
             told.remove(key);
         }
+        if (keptAt != null) {
+            Map<Address, Long> holding = leases.get(key);
+            if (holding != null && holding.containsKey(holder)) {
+                kept.computeIfAbsent(key, k -> new HashMap<>()).put(holder, keptAt);
+            }
+            return release(key, nowMillis);
+        }
+        forgetKept(key, holder);
         Map<Address, Long> holders = leases.get(key);
         if (holders != null && holders.remove(holder) != null) {
             leaseCount--;
@@ -267,11 +292,39 @@ final class LeaseTable {
     /** Leases expire as time passes: returns the writes on {@code key} that may go on now. */
     List<Runnable> release(Key key, long nowMillis) {
         expire(key, nowMillis);
-        if (!parked.containsKey(key) || leases.containsKey(key) || nowMillis < quarantineEndMillis()) {
+        if (!parked.containsKey(key) || holdsBack(key) || nowMillis < quarantineEndMillis()) {
             return List.of();
         }
         told.remove(key); // the leases of holders that never answered have expired
         return parked.remove(key);
+    }
+
+    /**
+     * Whether a lease on {@code key} still holds its parked writes back: one whose holder was told and has not answered
+     * yet, or that never answered a revocation keeping its entry (a lease handed over is told right after). Once none
+     * does, the writes run again and each looks at the leases with its own tag ({@link #hold}): one of a later tag
+     * than a holder kept starts the next round of revocations.
+     */
+    private boolean holdsBack(Key key) {
+        Map<Address, Long> holders = leases.get(key);
+        if (holders == null) {
+            return false;
+        }
+        Map<Address, Long> waitingFor = told.get(key);
+        Map<Address, io.homeostat.store.Tag> k = kept.get(key);
+        for (Address h : holders.keySet()) {
+            if ((waitingFor != null && waitingFor.containsKey(h)) || k == null || !k.containsKey(h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void forgetKept(Key key, Address holder) {
+        Map<Address, io.homeostat.store.Tag> k = kept.get(key);
+        if (k != null && k.remove(holder) != null && k.isEmpty()) {
+            kept.remove(key);
+        }
     }
 
     /** When a write parked on {@code key} should look again. */
@@ -291,10 +344,12 @@ final class LeaseTable {
         if (holders == null) {
             return;
         }
-        for (Iterator<Long> it = holders.values().iterator(); it.hasNext(); ) {
-            if (it.next() <= nowMillis) {
+        for (Iterator<Map.Entry<Address, Long>> it = holders.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Address, Long> e = it.next();
+            if (e.getValue() <= nowMillis) {
                 it.remove();
                 leaseCount--;
+                forgetKept(key, e.getKey());
             }
         }
         if (holders.isEmpty()) {

@@ -353,11 +353,12 @@ public final class ReplicaManager {
                 renewer.onReply(from, l, (batch, renewal) -> extended(env, batch, renewal));
             }
         } else if (m instanceof Revoke r) {
-            dropUnlessAsNew(r.key(), r.writing(), env.nowMillis()); // before the answer: the key may change once sent
+            // before the answer: the key may change once it is sent
+            boolean kept = dropUnlessAsNew(r.key(), r.writing(), env.nowMillis()) != null;
             taintLeaseOps(r.key());
             renewer.taint(r.key());
             offers.revoked(r.key(), from, r.nonce(), env.nowMillis());
-            env.send(from, new RevokeAck(r.group(), r.key(), r.nonce()));
+            env.send(from, new RevokeAck(r.group(), r.key(), r.nonce(), kept, r.writing()));
         } else if (m instanceof LeaseOffer o) {
             onLeaseOffer(env, from, o);
         } else if (m instanceof LeaseHandoffRequest r) {
@@ -367,7 +368,7 @@ public final class ReplicaManager {
         } else if (m instanceof RevokeAck a) {
             Member member = members.get(a.group());
             if (member != null) {
-                runAll(member.leases.revoked(a.key(), from, a.nonce(), env.nowMillis()));
+                runAll(member.leases.revoked(a.key(), from, a.nonce(), a.kept() ? a.writing() : null, env.nowMillis()));
             }
         }
     }
@@ -1232,7 +1233,7 @@ public final class ReplicaManager {
         if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
             return false; // planted bug: change leased keys without telling the holders
         }
-        LeaseTable.Hold hold = m.leases.hold(key, env.nowMillis(), resume);
+        LeaseTable.Hold hold = m.leases.hold(key, env.nowMillis(), writing, resume);
         if (hold == null) {
             return false;
         }
@@ -1258,24 +1259,28 @@ public final class ReplicaManager {
         }
         if (selfHolds) {
             // our own near cache: drop the entry here and now (this may let the parked write run at once)
-            dropUnlessAsNew(key, writing, env.nowMillis());
+            Tag kept = dropUnlessAsNew(key, writing, env.nowMillis());
             taintLeaseOps(key);
             renewer.taint(key);
             offers.revoked(key, self.address(), nonce, env.nowMillis());
-            runAll(m.leases.revoked(key, self.address(), nonce, env.nowMillis()));
+            runAll(m.leases.revoked(key, self.address(), nonce, kept, env.nowMillis()));
         }
     }
 
     /**
      * A revocation before the write of tag {@code writing}: the near-cache entry goes, unless it already holds that
-     * write or a later one (installed from the offers of other replicas, whose leases protect it: every later write
-     * must revoke it at one of them). Null: the write is not known, the entry goes.
+     * write or a later one (installed from the offers of the replicas that stored it first). Returns {@code writing} if
+     * the entry was kept (else null): the answer then says so, and the revoking replica lets that write go on but keeps
+     * this node's lease, so that a later write there revokes the entry again. Null {@code writing}: the write is not
+     * known, the entry goes.
      */
-    private void dropUnlessAsNew(Key key, Tag writing, long nowMillis) {
+    private Tag dropUnlessAsNew(Key key, Tag writing, long nowMillis) {
         NearCache.Entry e = near.valid(key, nowMillis);
-        if (e != null && (writing == null || writing.isAfter(e.tag()))) {
-            near.remove(key);
+        if (e != null && writing != null && !writing.isAfter(e.tag())) {
+            return writing;
         }
+        near.remove(key);
+        return null;
     }
 
     /**

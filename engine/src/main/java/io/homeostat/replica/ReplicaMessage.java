@@ -173,8 +173,12 @@ public sealed interface ReplicaMessage extends Message {
     record Revoke(int group, Key key, long nonce, Tag writing) implements ReplicaMessage {
     }
 
-    /** The holder dropped {@code key} on the revocation {@code nonce}; an answer to an older revocation counts for nothing. */
-    record RevokeAck(int group, Key key, long nonce) implements ReplicaMessage {
+    /**
+     * The holder answered revocation {@code nonce} (an answer to an older one counts for nothing): it dropped
+     * {@code key}, or with {@code kept} it holds the announced write ({@code writing}, repeated from the revocation) or
+     * a later one already and kept it, so its lease stands while writes up to that tag go on.
+     */
+    record RevokeAck(int group, Key key, long nonce, boolean kept, Tag writing) implements ReplicaMessage {
     }
 
     /**

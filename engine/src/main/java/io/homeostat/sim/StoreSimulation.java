@@ -9,6 +9,8 @@ import io.homeostat.replica.GroupView;
 import io.homeostat.replica.Placement;
 import io.homeostat.replica.ReplicaConfig;
 import io.homeostat.replica.ReplicaManager;
+import io.homeostat.replica.TransactionManager;
+import io.homeostat.replica.TransactionManager.TxItem;
 import io.homeostat.replica.TxnMessage;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
@@ -16,6 +18,7 @@ import io.homeostat.runtime.Address;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Key;
 import io.homeostat.store.MemoryStorage;
+import io.homeostat.store.Tag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -653,9 +656,55 @@ public final class StoreSimulation {
             Pending p = new Pending(Operation.write(client, key, Operation.Value.of(value), sim.nowMicros(),
                     Operation.NEVER), client);
             pending.add(p);
-            // half the writes offer their value to the near caches whose leases they revoked
-            node(at).replicas().write(sim.node(at), Key.of(key), Bytes.of(value), sim.random().nextBoolean(), p);
+            // a third are quorum writes, a third quorum writes that offer their value to the near caches whose leases
+            // they revoked, a third one-key transactions (that offer it half the time)
+            int how = sim.random().nextInt(3);
+            if (how < 2) {
+                node(at).replicas().write(sim.node(at), Key.of(key), Bytes.of(value), how == 1, p);
+            } else {
+                writeInTransaction(at, key, value, p);
+            }
         }
+    }
+
+    /**
+     * A write as a one-key transaction: a quorum read for the tag, then Paxos Commit expecting it. An abort (the key
+     * changed since the read) wrote nothing and is left out of the history.
+     */
+    private void writeInTransaction(Address at, String key, String value, Pending p) {
+        boolean offer = sim.random().nextBoolean();
+        node(at).replicas().read(sim.node(at), Key.of(key), new ReplicaManager.OpCallback() {
+            @Override
+            public void done(Bytes ignored) {
+            }
+
+            @Override
+            public void doneTagged(Tag tag, Bytes ignored) {
+                node(at).transactions().commit(sim.node(at),
+                        List.of(new TxItem(Key.of(key), tag, true, Bytes.of(value), offer)),
+                        new TransactionManager.CommitCallback() {
+                            @Override
+                            public void committed() {
+                                p.done(Bytes.of(value));
+                            }
+
+                            @Override
+                            public void aborted(String reason) {
+                                p.nothingWritten();
+                            }
+
+                            @Override
+                            public void unknown(String reason) {
+                                p.failed(ReplicaManager.Failure.TIMEOUT, reason);
+                            }
+                        });
+            }
+
+            @Override
+            public void failed(ReplicaManager.Failure failure, String reason) {
+                p.nothingWritten();
+            }
+        });
     }
 
     private void readOnce(int client, String key) {
@@ -707,6 +756,13 @@ public final class StoreSimulation {
             if (op.kind() != Operation.Kind.READ) {
                 history.add(op.unknown()); // it may have reached some replicas
             }
+            next();
+        }
+
+        /** A write that certainly took no effect (its transaction aborted): not in the history. */
+        void nothingWritten() {
+            done = true;
+            failed = true;
             next();
         }
 
