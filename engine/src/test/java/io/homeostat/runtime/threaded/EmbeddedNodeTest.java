@@ -22,34 +22,13 @@ class EmbeddedNodeTest {
     }
 
     /** Messages by type and sender, counted on their way through the transport. */
-    private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> sent =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final CountingTransport transport = new CountingTransport();
 
     private long sent(Address from, Class<?> type) {
-        java.util.concurrent.atomic.AtomicLong n = sent.get(from + " " + type.getSimpleName());
-        return n == null ? 0 : n.get();
+        return transport.sent(from, type);
     }
 
     private void startCluster(int n) throws Exception {
-        LocalTransport local = new LocalTransport();
-        Transport transport = new Transport() {
-            @Override
-            public void register(Address self, Inbox inbox) {
-                local.register(self, inbox);
-            }
-
-            @Override
-            public void unregister(Address self) {
-                local.unregister(self);
-            }
-
-            @Override
-            public void send(Address from, Address to, io.homeostat.runtime.Message m) {
-                sent.computeIfAbsent(from + " " + m.getClass().getSimpleName(),
-                        k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-                local.send(from, to, m);
-            }
-        };
         List<Address> addresses = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             addresses.add(new Address("embedded", i));

@@ -31,29 +31,8 @@ class ThreadedClientTest {
 
     private static final int NODES = 3;
     private ThreadedDriver driver;
-    /** The in-JVM transport, counting the quorum reads (read requests) the nodes send. */
-    private final java.util.concurrent.atomic.AtomicLong readRequests = new java.util.concurrent.atomic.AtomicLong();
-    private final Transport transport = new Transport() {
-        private final LocalTransport local = new LocalTransport();
-
-        @Override
-        public void register(Address self, Inbox inbox) {
-            local.register(self, inbox);
-        }
-
-        @Override
-        public void unregister(Address self) {
-            local.unregister(self);
-        }
-
-        @Override
-        public void send(Address from, Address to, io.homeostat.runtime.Message m) {
-            if (m instanceof io.homeostat.replica.ReplicaMessage.ReadRequest) {
-                readRequests.incrementAndGet();
-            }
-            local.send(from, to, m);
-        }
-    };
+    /** The in-JVM transport, counting what the nodes send. */
+    private final CountingTransport transport = new CountingTransport();
     private final List<Homeostat> clients = new ArrayList<>();
 
     @BeforeAll
@@ -170,12 +149,13 @@ class ThreadedClientTest {
     void aTransactionRereadingItsOwnFreshWriteNeedsNoQuorumReadAndAStaleOneRetries() {
         Homeostat c = clients.get(0);
         c.put("own", bytes("a"));
-        long before = readRequests.get();
+        Class<?> quorumRead = io.homeostat.replica.ReplicaMessage.ReadRequest.class;
+        long before = transport.sent(quorumRead);
         c.transaction(tx -> {
             tx.put("own", bytes(new String(tx.get("own").orElseThrow(), StandardCharsets.UTF_8) + "b"));
             return null;
         });
-        assertThat(readRequests.get()).as("quorum reads for the second transaction").isEqualTo(before);
+        assertThat(transport.sent(quorumRead)).as("quorum reads for the second transaction").isEqualTo(before);
         assertThat(clients.get(1).get("own")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("ab")));
 
         clients.get(1).put("own", bytes("x")); // changed elsewhere: client 0's hint is stale now
