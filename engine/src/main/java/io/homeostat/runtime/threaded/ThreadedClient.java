@@ -127,6 +127,13 @@ public final class ThreadedClient implements Homeostat {
     private final ConcurrentHashMap<Key, OwnWrite> ownWrites = new ConcurrentHashMap<>();
     private static final int MAX_OWN_WRITES = 4_096;
     private static final long OWN_WRITE_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Keys whose hint was read by an attempt that then aborted, and until when (nanos) no hint is read for them:
+     * other clients write them too, so a hint there is likely stale and costs an abort (a bank transfer's accounts).
+     * At most {@link #MAX_OWN_WRITES} keys.
+     */
+    private final ConcurrentHashMap<Key, Long> contended = new ConcurrentHashMap<>();
+    private static final long CONTENDED_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private record OwnWrite(Read read, long atNanos) {
     }
@@ -254,6 +261,16 @@ public final class ThreadedClient implements Homeostat {
             for (TxItem i : items) {
                 ownWrites.remove(i.key()); // the next attempt reads what is there now
             }
+            if (!tx.hinted.isEmpty()) {
+                // perhaps only a hint was stale: other writers use these keys, so no hints for them for a while, and
+                // try again at once, reading afresh
+                if (contended.size() + tx.hinted.size() > MAX_OWN_WRITES) {
+                    contended.clear();
+                }
+                long until = WallClock.nanos() + CONTENDED_NANOS;
+                tx.hinted.forEach(k -> contended.put(k, until));
+                continue;
+            }
             pause(ThreadLocalRandom.current().nextLong(backoff + 1), deadline);
             backoff = Math.min(backoff * 2, 1_000);
         }
@@ -365,6 +382,8 @@ public final class ThreadedClient implements Homeostat {
         private final Map<Key, Bytes> writes = new LinkedHashMap<>();
         /** The buffered writes made with {@link #putAndOffer}. */
         private final java.util.Set<Key> offered = new java.util.HashSet<>();
+        /** The keys this attempt read from {@link #ownWrites}. */
+        final List<Key> hinted = new ArrayList<>(0);
 
         Context(long deadline) {
             this.deadline = deadline;
@@ -378,7 +397,7 @@ public final class ThreadedClient implements Homeostat {
             }
             Read r = reads.get(k);
             if (r == null) {
-                r = readForCommit(k, deadline);
+                r = readForCommit(k, deadline, this);
                 reads.put(k, r);
             }
             return Optional.ofNullable(r.value).map(Bytes::toBytes);
@@ -414,7 +433,7 @@ public final class ThreadedClient implements Homeostat {
             }
             for (Map.Entry<Key, Bytes> e : writes.entrySet()) {
                 if (!reads.containsKey(e.getKey())) {
-                    Read current = readForCommit(e.getKey(), deadline);
+                    Read current = readForCommit(e.getKey(), deadline, this);
                     out.add(new TxItem(e.getKey(), current.tag, true, e.getValue(), offered.contains(e.getKey())));
                 }
             }
@@ -426,17 +445,23 @@ public final class ThreadedClient implements Homeostat {
      * A transaction's read: from the near cache when this node holds a valid lease on the key (no round trip, no
      * event-loop hop), else what a transaction of this client wrote there within the last second (see
      * {@link #ownWrites}), else from a majority. Either way the commit validates the tag read at every replica, so a
-     * value that changed meanwhile aborts the attempt (and the transaction retries, reading afresh); these sources only
-     * save the read, they decide nothing.
+     * value that changed meanwhile aborts the attempt (and the transaction retries, reading afresh, at once if a hint
+     * was read, and reads no hint for those keys for ten seconds); these sources only save the read, they decide
+     * nothing.
      */
-    private Read readForCommit(Key k, long deadlineNanos) {
+    private Read readForCommit(Key k, long deadlineNanos, Context tx) {
         NearValue v = near.get(new MirrorKey(k.toBytes()));
         if (v != null && v.hit(node.nowMillis())) {
             return new Read(v.tag, v.value);
         }
         OwnWrite own = ownWrites.get(k);
-        if (own != null && WallClock.nanos() - own.atNanos < OWN_WRITE_MAX_AGE_NANOS) {
-            return own.read;
+        long now = WallClock.nanos();
+        if (own != null && now - own.atNanos < OWN_WRITE_MAX_AGE_NANOS) {
+            Long busyUntil = contended.get(k);
+            if (busyUntil == null || now - busyUntil >= 0) {
+                tx.hinted.add(k);
+                return own.read;
+            }
         }
         return await(read(k), deadlineNanos);
     }

@@ -143,7 +143,8 @@ class ThreadedClientTest {
 
     /**
      * A transaction that reads a key this client wrote a moment ago starts from that write (no quorum read); if the
-     * key changed elsewhere since, its commit fails validation and the retry reads the current value.
+     * key changed elsewhere since, its commit fails validation, the retry reads the current value, and the key is read
+     * from a majority for a while after that.
      */
     @Test
     void aTransactionRereadingItsOwnFreshWriteNeedsNoQuorumReadAndAStaleOneRetries() {
@@ -164,5 +165,14 @@ class ThreadedClientTest {
             return null;
         });
         assertThat(clients.get(2).get("own")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("xy")));
+
+        long beforeThird = transport.sent(quorumRead);
+        c.transaction(tx -> {
+            tx.put("own", bytes(new String(tx.get("own").orElseThrow(), StandardCharsets.UTF_8) + "z"));
+            return null;
+        });
+        assertThat(transport.sent(quorumRead)).as("a key whose hint went stale is read from a majority for a while")
+                .isGreaterThan(beforeThird);
+        assertThat(clients.get(1).get("own")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("xyz")));
     }
 }
