@@ -3,8 +3,11 @@ package io.homeostat;
 import java.util.Optional;
 
 /**
- * The view a transaction body has of the store: reads see the committed state as of the transaction (plus its own
- * writes); writes are buffered and take effect atomically at commit, or not at all.
+ * The view a transaction body has of the store: reads see committed values (plus the body's own writes); writes are
+ * buffered and take effect atomically at commit, or not at all. The commit validates every read, and an attempt that
+ * read a value changed since runs the body again, so only an attempt whose reads were all current commits. Within one
+ * attempt reads need not form a snapshot (a read may be answered by this client's own recent write, up to a second
+ * old): act on what the body read only after the transaction returns. See docs/CONSISTENCY.md.
  */
 public interface Transaction {
 
