@@ -1247,6 +1247,9 @@ public final class ReplicaManager {
      * cache drops it here and now.
      */
     private void revoke(Environment env, Member m, int group, Key key, Tag writing, List<Address> holders) {
+        if (holders.isEmpty()) {
+            return; // told already, or only a quarantine holds the write
+        }
         long nonce = ++revokeNonce;
         m.leases.told(key, holders, nonce);
         boolean selfHolds = false;
