@@ -8,6 +8,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One replica's read leases in one group, and the writes waiting for them to be revoked.
@@ -23,6 +25,15 @@ import java.util.Map;
  * quarantine that nobody can lift (the previous holder is unknown, or views were missed) is
  * {@code quarantineUntilMillis}.
  *
+ * <p>A quarantine awaiting a handoff covers only the positions taken over from that holder. A transaction's vote is per
+ * position, so a member that also holds older positions may vote for those once its own leases are revoked, while the
+ * votes of the positions in quarantine wait for its end ({@link #hold} with {@code positional}). That keeps a group
+ * writable when a crashed node's position moves to a member that already held another one: the two positions that
+ * were not taken over form the write's majority. Safe because a lease needs a majority of positions: every holder
+ * whose lease could serve the old value has a grant from one of the voting positions, and that position revoked it
+ * first. Quarantines that cover the whole member (views missed, a restart, one inherited from a predecessor) park
+ * every vote.
+ *
  * <p><b>Revocations and interest.</b> Each revocation carries a nonce, and only an answer naming the newest one sent to
  * that holder for that key counts: a duplicated, delayed answer to an earlier revocation must not end a lease granted
  * since. A holder that answered is remembered for a while as <em>interested</em> in the key, so that a later write
@@ -35,12 +46,25 @@ final class LeaseTable {
     /** key -> holder -> expiry (this replica's clock). */
     private final Map<Key, Map<Address, Long>> leases = new HashMap<>();
     /** key -> writes waiting for its leases to end, in arrival order. */
-    private final Map<Key, List<Runnable>> parked = new HashMap<>();
+    private final Map<Key, List<Parked>> parked = new HashMap<>();
     private final int maxLeases;
     private int leaseCount;
     private long quarantineUntilMillis = Long.MIN_VALUE;
-    /** Previous holders whose lease handoff lifts a quarantine, and when that quarantine ends regardless. */
-    private final Map<Address, Long> awaiting = new HashMap<>();
+    /**
+     * Previous holders whose lease handoff lifts a quarantine: when that quarantine ends regardless, and the positions
+     * it covers.
+     */
+    private final Map<Address, Awaited> awaiting = new HashMap<>();
+
+    private record Awaited(long untilMillis, Set<Integer> positions) {
+    }
+
+    /**
+     * A parked write; {@code positional}: it waits only for the whole-member quarantine, since it acts only for the
+     * positions not in quarantine.
+     */
+    private record Parked(Runnable resume, boolean positional) {
+    }
     /** key -> holder -> the nonce of the revocation sent it and not yet answered. */
     private final Map<Key, Map<Address, Long>> told = new HashMap<>();
     /**
@@ -68,19 +92,47 @@ final class LeaseTable {
         quarantineUntilMillis = Math.max(quarantineUntilMillis, millis);
     }
 
-    /** Parks every write until {@code source} handed over its leases (see {@link #handoff}) or until {@code millis}. */
-    void awaitHandoff(Address source, long millis) {
-        awaiting.merge(source, millis, Math::max);
+    /**
+     * Parks every write that acts for {@code positions} until {@code source} handed over its leases (see
+     * {@link #handoff}) or until {@code millis}.
+     */
+    void awaitHandoff(Address source, long millis, Set<Integer> positions) {
+        awaiting.merge(source, new Awaited(millis, Set.copyOf(positions)), (a, b) -> {
+            Set<Integer> both = new TreeSet<>(a.positions());
+            both.addAll(b.positions());
+            return new Awaited(Math.max(a.untilMillis(), b.untilMillis()), both);
+        });
     }
 
     /** Whether a handoff from {@code source} would still lift a quarantine at {@code nowMillis}. */
     boolean awaits(Address source, long nowMillis) {
-        Long until = awaiting.get(source);
-        if (until != null && until <= nowMillis) {
+        Awaited a = awaiting.get(source);
+        if (a != null && a.untilMillis() <= nowMillis) {
             awaiting.remove(source);
             return false;
         }
-        return until != null;
+        return a != null;
+    }
+
+    /**
+     * The positions still in quarantine at {@code nowMillis} among {@code held}: all of them while a quarantine covers
+     * the whole member, else those taken over from a holder whose handoff is still awaited.
+     */
+    Set<Integer> quarantined(Set<Integer> held, long nowMillis) {
+        if (nowMillis < quarantineUntilMillis) {
+            return held;
+        }
+        Set<Integer> out = new TreeSet<>();
+        for (Awaited a : awaiting.values()) {
+            if (nowMillis < a.untilMillis()) {
+                for (int i : a.positions()) {
+                    if (held.contains(i)) {
+                        out.add(i);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** What is left at {@code nowMillis} of the quarantine a successor must inherit; 0 if it is over (or none). */
@@ -92,8 +144,8 @@ final class LeaseTable {
     /** When the quarantine ends if no awaited handoff arrives. */
     long quarantineEndMillis() {
         long at = quarantineUntilMillis;
-        for (long until : awaiting.values()) {
-            at = Math.max(at, until);
+        for (Awaited a : awaiting.values()) {
+            at = Math.max(at, a.untilMillis());
         }
         return at;
     }
@@ -184,6 +236,14 @@ final class LeaseTable {
      * {@code writing} does not hold it back.
      */
     Hold hold(Key key, long nowMillis, io.homeostat.store.Tag writing, Runnable resume) {
+        return hold(key, nowMillis, writing, resume, false);
+    }
+
+    /**
+     * As {@link #hold(Key, long, io.homeostat.store.Tag, Runnable)}; {@code positional}: the write acts only for the
+     * positions not in quarantine (see the class comment), so only a quarantine of the whole member holds it back.
+     */
+    Hold hold(Key key, long nowMillis, io.homeostat.store.Tag writing, Runnable resume, boolean positional) {
         expire(key, nowMillis);
         Map<Address, Long> holders = leases.get(key);
         List<Address> blocking = new ArrayList<>();
@@ -196,18 +256,42 @@ final class LeaseTable {
                 }
             }
         }
-        if (blocking.isEmpty() && nowMillis >= quarantineEndMillis() && !parked.containsKey(key)) {
+        List<Parked> waiting = parked.get(key);
+        if (blocking.isEmpty() && nowMillis >= quarantineEndMillis(positional) && !queuedAhead(waiting, positional)) {
             return null;
         }
-        List<Runnable> waiting = parked.get(key);
         boolean first = waiting == null;
         if (first) {
             waiting = new ArrayList<>();
             parked.put(key, waiting);
         }
-        waiting.add(resume);
+        waiting.add(new Parked(resume, positional));
         List<Address> tell = first ? blocking : List.of();
-        return new Hold(tell, recheckAtMillis(key, nowMillis));
+        return new Hold(tell, recheckAtMillis(key, nowMillis, positional));
+    }
+
+    /**
+     * Whether a write must queue behind parked ones to keep their order: any parked write for a write that waits for
+     * every quarantine; only a positional one for a positional write (the others may be waiting for a quarantine that
+     * does not hold it back).
+     */
+    private static boolean queuedAhead(List<Parked> waiting, boolean positional) {
+        if (waiting == null) {
+            return false;
+        }
+        if (!positional) {
+            return true;
+        }
+        for (Parked p : waiting) {
+            if (p.positional()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private long quarantineEndMillis(boolean positional) {
+        return positional ? quarantineUntilMillis : quarantineEndMillis();
     }
 
     /** Holders to tell, and when to look again if they do not answer (the latest expiry, or the quarantine end). */
@@ -292,11 +376,29 @@ final class LeaseTable {
     /** Leases expire as time passes: returns the writes on {@code key} that may go on now. */
     List<Runnable> release(Key key, long nowMillis) {
         expire(key, nowMillis);
-        if (!parked.containsKey(key) || holdsBack(key) || nowMillis < quarantineEndMillis()) {
+        List<Parked> waiting = parked.get(key);
+        if (waiting == null || holdsBack(key)) {
+            return List.of();
+        }
+        List<Runnable> out = new ArrayList<>();
+        List<Parked> still = new ArrayList<>();
+        for (Parked p : waiting) {
+            if (nowMillis >= quarantineEndMillis(p.positional())) {
+                out.add(p.resume());
+            } else {
+                still.add(p);
+            }
+        }
+        if (out.isEmpty()) {
             return List.of();
         }
         told.remove(key); // the leases of holders that never answered have expired
-        return parked.remove(key);
+        if (still.isEmpty()) {
+            parked.remove(key);
+        } else {
+            parked.put(key, still);
+        }
+        return out;
     }
 
     /**
@@ -329,7 +431,11 @@ final class LeaseTable {
 
     /** When a write parked on {@code key} should look again. */
     long recheckAtMillis(Key key, long nowMillis) {
-        long at = Math.max(nowMillis, quarantineEndMillis());
+        return recheckAtMillis(key, nowMillis, false);
+    }
+
+    private long recheckAtMillis(Key key, long nowMillis, boolean positional) {
+        long at = Math.max(nowMillis, quarantineEndMillis(positional));
         Map<Address, Long> holders = leases.get(key);
         if (holders != null) {
             for (long expiry : holders.values()) {

@@ -51,7 +51,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
          * A holder counts an offered lease from when the offer arrived instead of from the revocation before it (its
          * near cache outlives the replicas' leases when offers travel slowly).
          */
-        OFFER_DATED_ON_ARRIVAL
+        OFFER_DATED_ON_ARRIVAL,
+        /**
+         * A member that took a position over votes on transactions there at once, as at its other positions, instead
+         * of waiting out the position's quarantine (near caches serve values a completed write replaced).
+         */
+        VOTE_IN_QUARANTINE
     }
 
     public ReplicaConfig {

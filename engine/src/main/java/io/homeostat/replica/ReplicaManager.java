@@ -1131,7 +1131,7 @@ public final class ReplicaManager {
             if (previous.equals(self)) {
                 m.leases.quarantineUntil(until); // held here before without this member state (a restart): forgotten
             } else {
-                m.leases.awaitHandoff(previous.address(), until);
+                m.leases.awaitHandoff(previous.address(), until, Set.of(i));
                 m.leaseSources.put(previous.address(), view);
             }
         }
@@ -1230,16 +1230,36 @@ public final class ReplicaManager {
      * write may go on at once. Transactions call it before a participant votes on a write.
      */
     boolean holdWrite(Environment env, Member m, int group, Key key, Tag writing, Runnable resume) {
+        return holdWrite(env, m, group, key, writing, resume, false);
+    }
+
+    /**
+     * As above; {@code positional}: the caller acts only for {@code m}'s positions that are not in quarantine
+     * ({@link #quarantined}), so a quarantine of its other positions does not hold it back.
+     */
+    boolean holdWrite(Environment env, Member m, int group, Key key, Tag writing, Runnable resume,
+            boolean positional) {
         if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
             return false; // planted bug: change leased keys without telling the holders
         }
-        LeaseTable.Hold hold = m.leases.hold(key, env.nowMillis(), writing, resume);
+        LeaseTable.Hold hold = m.leases.hold(key, env.nowMillis(), writing, resume, positional);
         if (hold == null) {
             return false;
         }
         env.setTimer(Math.max(1, hold.recheckAtMillis() - env.nowMillis() + 1), new LeaseCheck(group, key));
         revoke(env, m, group, key, writing, hold.revokeFrom());
         return true;
+    }
+
+    /**
+     * {@code m}'s positions in its installed view that are still in quarantine: their votes on a write wait until it
+     * ends (see {@link LeaseTable}).
+     */
+    Set<Integer> quarantined(Member m, long nowMillis) {
+        if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
+            return Set.of();
+        }
+        return m.leases.quarantined(indicesOf(m.acceptor.installed(), self.address()), nowMillis);
     }
 
     /**

@@ -30,7 +30,7 @@ class LeaseTableTest {
     void aHandoffLiftsTheQuarantineAwaitingItAndTheHandedLeasesHoldWrites() {
         LeaseTable t = new LeaseTable(16);
         long now = 1_000_000; // this replica's clock; the previous holder's may be anywhere
-        t.awaitHandoff(PREVIOUS, now + 2_000);
+        t.awaitHandoff(PREVIOUS, now + 2_000, java.util.Set.of(0));
         List<Runnable> ran = new ArrayList<>();
         LeaseTable.Hold parked = t.hold(KEY, now, null, () -> ran.add(null));
         assertThat(parked).as("quarantined: the write waits").isNotNull();
@@ -48,7 +48,7 @@ class LeaseTableTest {
     @Test
     void theHandedQuarantineIsInheritedAndBounded() {
         LeaseTable t = new LeaseTable(16);
-        t.awaitHandoff(PREVIOUS, 2_000);
+        t.awaitHandoff(PREVIOUS, 2_000, java.util.Set.of(0));
         t.handoff(PREVIOUS, List.of(), Long.MAX_VALUE, 0, 2_000);
         assertThat(t.quarantineRemainingMillis(0)).as("bounded by the lease time").isEqualTo(2_000);
         assertThat(t.hold(KEY, 1_999, null, () -> { })).isNotNull();
@@ -59,11 +59,42 @@ class LeaseTableTest {
     void aQuarantineNoHandoffCanLiftStays() {
         LeaseTable t = new LeaseTable(16);
         t.quarantineUntil(2_000);
-        t.awaitHandoff(PREVIOUS, 2_000);
+        t.awaitHandoff(PREVIOUS, 2_000, java.util.Set.of(0));
         t.handoff(PREVIOUS, List.of(), 0, 10, 2_000);
         assertThat(t.hold(KEY, 10, null, () -> { })).isNotNull();
         assertThat(t.release(KEY, 1_999)).isEmpty();
         assertThat(t.release(KEY, 2_000)).hasSize(1);
+    }
+
+    /**
+     * A quarantine awaiting a handoff covers only the positions taken from that holder: a write acting for the other
+     * positions waits for the leases alone, while one acting for every position (or a quarantine of the whole member)
+     * waits for the quarantine's end as well; each parked write runs when its own wait is over.
+     */
+    @Test
+    void aQuarantineAwaitingAHandoffHoldsBackOnlyTheWritesOfItsPositions() {
+        LeaseTable t = new LeaseTable(16);
+        t.awaitHandoff(PREVIOUS, 2_000, java.util.Set.of(1));
+        assertThat(t.quarantined(java.util.Set.of(0, 1), 10)).containsExactly(1);
+        assertThat(t.quarantined(java.util.Set.of(0, 1), 2_000)).isEmpty();
+        assertThat(t.hold(KEY, 10, T5, () -> { }, true)).as("positional, no lease: at once").isNull();
+
+        assertThat(t.grant(KEY, HOLDER, 10, 1_000)).isTrue();
+        List<String> ran = new ArrayList<>();
+        LeaseTable.Hold all = t.hold(KEY, 20, T5, () -> ran.add("all positions"), false);
+        LeaseTable.Hold positional = t.hold(KEY, 20, T5, () -> ran.add("positional"), true);
+        assertThat(all.revokeFrom()).containsExactly(HOLDER);
+        assertThat(positional.recheckAtMillis()).as("the lease's end, not the quarantine's").isEqualTo(1_010);
+        t.told(KEY, List.of(HOLDER), 1);
+        t.revoked(KEY, HOLDER, 1, null, 30).forEach(Runnable::run);
+        assertThat(ran).as("the holder answered; the quarantine holds the other write").containsExactly("positional");
+        t.release(KEY, 2_000).forEach(Runnable::run);
+        assertThat(ran).containsExactly("positional", "all positions");
+
+        t.quarantineUntil(5_000);
+        assertThat(t.quarantined(java.util.Set.of(0, 1), 3_000)).as("the whole member")
+                .containsExactlyInAnyOrder(0, 1);
+        assertThat(t.hold(KEY, 3_000, T5, () -> { }, true)).as("positional, whole member in quarantine").isNotNull();
     }
 
     /**

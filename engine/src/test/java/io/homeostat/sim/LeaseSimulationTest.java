@@ -10,6 +10,7 @@ import io.homeostat.replica.GroupView;
 import io.homeostat.replica.ReplicaConfig;
 import io.homeostat.replica.ReplicaManager;
 import io.homeostat.replica.ReplicaMessage;
+import io.homeostat.replica.TransactionManager;
 import io.homeostat.ring.RingConfig;
 import io.homeostat.ring.RingId;
 import io.homeostat.runtime.Address;
@@ -78,6 +79,44 @@ class LeaseSimulationTest {
 
         ReplicaManager replicas(Address a) {
             return ((HomeostatNode) sim.node(a).protocol()).replicas();
+        }
+
+        /**
+         * A one-key transaction at {@code at} that writes {@code key} after a quorum read of its tag; {@code done} gets
+         * its latency in simulated microseconds, or -1 if it did not commit.
+         */
+        void writeInTransaction(Address at, String key, java.util.function.LongConsumer done) {
+            long invoked = sim.nowMicros();
+            String value = "t" + (++written);
+            replicas(at).read(sim.node(at), Key.of(key), new ReplicaManager.OpCallback() {
+                @Override
+                public void done(Bytes ignored) {
+                }
+
+                @Override
+                public void doneTagged(io.homeostat.store.Tag tag, Bytes ignored) {
+                    ((HomeostatNode) sim.node(at).protocol()).transactions().commit(sim.node(at),
+                            List.of(new TransactionManager.TxItem(Key.of(key), tag, true, Bytes.of(value))),
+                            new TransactionManager.CommitCallback() {
+                                @Override
+                                public void committed() {
+                                    history.add(Operation.write(2, key, Operation.Value.of(value), invoked,
+                                            sim.nowMicros()));
+                                    done.accept(sim.nowMicros() - invoked);
+                                }
+
+                                @Override
+                                public void aborted(String reason) {
+                                    done.accept(-1);
+                                }
+                            });
+                }
+
+                @Override
+                public void failed(ReplicaManager.Failure failure, String reason) {
+                    done.accept(-1);
+                }
+            });
         }
 
         /** A key of each group, by group. */
@@ -443,6 +482,198 @@ class LeaseSimulationTest {
             c.sim.runUntil(() -> outcome[0] != null, 10 * MS, c.sim.nowMicros() + 30 * SECOND);
             assertThat(outcome[0]).as("seed %d: the read after the founder's crash", seed).isEqualTo("done");
         }
+    }
+
+    /**
+     * Node b of three holds leases on a key of every group and crashes. Its positions move to the survivors, so in
+     * some groups a survivor that already held a position takes a second one, whose quarantine waits out the leases b
+     * granted there. A transaction that writes such a group right after the takeover needs no more than the other two
+     * positions: it commits once b's own leases have expired, and does not wait for the quarantine too. (Seen in
+     * {@code WikiClusterIT}: an edit right after a SIGKILL waited for both, in turn, and ran out of time.)
+     */
+    @Test
+    void aTransactionRightAfterATakeoverDoesNotWaitForTheQuarantineOfTheNewPosition() {
+        int doubled = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            Cluster c = new Cluster(seed, CONFIG);
+            Address founder = c.add();
+            Address a = c.add();
+            Address b = c.add();
+            c.sim.start(founder);
+            c.sim.runUntil(SECOND);
+            c.sim.start(a);
+            c.sim.start(b);
+            Map<Integer, String> keys = c.keyPerGroup();
+            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+            c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+            keys.values().forEach(k -> c.readNear(b, k));
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            c.sim.crash(b);
+            long leasesOverAt = c.sim.nowMicros() + LEASE_MILLIS * MS; // b's leases end by then, renewed or not
+            Map<Integer, Long> issuedAt = new TreeMap<>();
+            Map<Integer, Long> latency = new TreeMap<>();
+            long end = c.sim.nowMicros() + 30 * SECOND;
+            c.sim.runUntil(() -> {
+                for (Map.Entry<Integer, String> e : keys.entrySet()) {
+                    int g = e.getKey();
+                    if (!issuedAt.containsKey(g) && doubledUp(c, g, founder, a)) {
+                        issuedAt.put(g, c.sim.nowMicros());
+                        c.writeInTransaction(founder, e.getValue(), l -> latency.put(g, l));
+                    }
+                }
+                return c.sim.nowMicros() >= end;
+            }, MS, end);
+            doubled += issuedAt.size();
+            for (Map.Entry<Integer, Long> e : issuedAt.entrySet()) {
+                long bound = Math.max(0, leasesOverAt - e.getValue()) + LEASE_MILLIS * MS / 4;
+                assertThat(latency.get(e.getKey()))
+                        .as("seed %d: latency (µs) of the write to group %d right after a survivor doubled up there",
+                                seed, e.getKey())
+                        .isNotNull().isBetween(0L, bound);
+            }
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+        assertThat(doubled).as("groups where a survivor took a second position, over all seeds").isPositive();
+    }
+
+    /** What {@link #doubledTakeoverWithAReader} saw: per group written, the write's latency (µs, -1 failed). */
+    private record TakeoverRun(Map<Integer, Long> latencyMicros, LinearizabilityResult linearizability) {
+    }
+
+    /**
+     * Three nodes and a reader that holds no position. For every group the reader leases two keys with one survivor
+     * cut off each time: one from b and a, one from b and the founder (no renewal, long leases). Then b crashes.
+     * Where a survivor n takes a second position, a transaction at n writes the key the reader leased without n, with
+     * n's link to the other survivor x slowed down, and the reader reads that key near just after the write completes.
+     * The reader's grants from b and x are a majority that n does not know: only x's vote, after its revocation, may
+     * complete the write, and n's new position must not stand in for it.
+     */
+    private static TakeoverRun doubledTakeoverWithAReader(long seed, ReplicaConfig config) {
+        Cluster c = new Cluster(seed, config);
+        Address founder = c.add();
+        Address a = c.add();
+        Address b = c.add();
+        Address reader = c.addReader();
+        c.sim.start(founder);
+        c.sim.runUntil(SECOND);
+        c.sim.start(a);
+        c.sim.start(b);
+        c.sim.start(reader);
+        Map<Integer, String> withoutFounder = c.keyPerGroup();
+        Map<Integer, String> withoutA = new TreeMap<>();
+        ReplicaManager r0 = c.replicas(founder);
+        for (int n = 0; withoutA.size() < withoutFounder.size(); n++) {
+            withoutA.putIfAbsent(r0.group(Key.of("other-" + n)), "other-" + n);
+        }
+        assertThat(c.sim.runUntil(() -> withoutFounder.keySet().stream()
+                .allMatch(g -> movedAndServing(c, g, founder, a, b)), 100 * MS, 60 * SECOND))
+                .as("seed %d: every group on three nodes", seed).isTrue();
+        c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND);
+        withoutFounder.values().forEach(k -> c.readNear(reader, k)); // learns the views (quorum reads)
+        withoutA.values().forEach(k -> c.readNear(reader, k));
+        c.sim.runUntil(c.sim.nowMicros() + SECOND);
+        leaseCutOff(c, reader, founder, withoutFounder);
+        leaseCutOff(c, reader, a, withoutA);
+        c.sim.crash(b);
+        Map<Integer, Long> latencyMicros = new TreeMap<>();
+        Map<Integer, Boolean> issued = new HashMap<>();
+        long end = c.sim.nowMicros() + 20 * SECOND;
+        c.sim.runUntil(() -> {
+            for (int g : withoutFounder.keySet()) {
+                if (issued.containsKey(g) || !doubledUp(c, g, founder, a)) {
+                    continue;
+                }
+                issued.put(g, true);
+                boolean atFounder = positionsAt(c.replicas(founder).installedView(g), founder) == 2;
+                Address n = atFounder ? founder : a;
+                Address x = atFounder ? a : founder;
+                String key = atFounder ? withoutFounder.get(g) : withoutA.get(g);
+                c.sim.network().clog(n, x, 300 * MS, c.sim.nowMicros() + 2 * SECOND);
+                c.writeInTransaction(n, key, l -> {
+                    latencyMicros.put(g, l);
+                    c.sim.at(c.sim.nowMicros() + MS, () -> c.readNear(reader, key)); // strictly after the write
+                });
+            }
+            return c.sim.nowMicros() >= end;
+        }, MS, end);
+        c.sim.runUntil(c.sim.nowMicros() + 5 * SECOND);
+        return new TakeoverRun(latencyMicros, c.check());
+    }
+
+    /** The reader leases {@code keys} while it cannot reach {@code cut}: its leases come from the other two nodes. */
+    private static void leaseCutOff(Cluster c, Address reader, Address cut, Map<Integer, String> keys) {
+        c.sim.network().block(reader, cut);
+        c.sim.network().block(cut, reader);
+        keys.values().forEach(k -> c.readNear(reader, k));
+        c.sim.runUntil(c.sim.nowMicros() + SECOND);
+        c.sim.network().healAll();
+        keys.values().forEach(k -> assertThat(c.readNear(reader, k))
+                .as("the reader's lease on %s without %s", k, cut).isTrue());
+    }
+
+    private static int positionsAt(GroupView v, Address node) {
+        int n = 0;
+        for (int i = 0; i < v.replication(); i++) {
+            n += v.member(i).address().equals(node) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Long leases without renewal: the reader's grants from b outlive the takeover, and nobody learns of them. */
+    private static final ReplicaConfig TAKEOVER_CONFIG = JOIN_CONFIG.withNearIdleMillis(0);
+
+    /**
+     * Where a survivor took a second position, a transaction at it that the other survivor's revocation must precede
+     * commits within a fraction of the lease (it does not wait out the new position's quarantine), and the reader,
+     * whose lease the doubled-up survivor does not know, reads no stale value.
+     */
+    @Test
+    void aWriteAfterADoubledUpTakeoverWaitsForTheOtherSurvivorsRevocation() {
+        int written = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            TakeoverRun r = doubledTakeoverWithAReader(seed, TAKEOVER_CONFIG);
+            written += r.latencyMicros().size();
+            assertThat(r.latencyMicros().values()).as("seed %d: write latencies (µs) after the takeovers", seed)
+                    .allSatisfy(l -> assertThat(l).isBetween(0L, JOIN_LEASE_MILLIS * MS / 5));
+            assertThat(r.linearizability().isOk()).as("seed %d: %s", seed, r.linearizability().summary()).isTrue();
+        }
+        assertThat(written).as("writes to groups where a survivor took a second position").isPositive();
+    }
+
+    /** Planted bug: the new position votes at once. The write completes before the reader's lease is revoked. */
+    @Test
+    void votingAtAPositionInQuarantineIsCaught() {
+        int violations = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            TakeoverRun r = doubledTakeoverWithAReader(seed,
+                    TAKEOVER_CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE));
+            if (!r.linearizability().isOk()) {
+                violations++;
+            }
+        }
+        assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
+    }
+
+    /**
+     * The founder's view of group {@code g} no longer names b, and a survivor holds two positions there; both
+     * survivors serve it.
+     */
+    private static boolean doubledUp(Cluster c, int g, Address founder, Address a) {
+        GroupView v = c.replicas(founder).installedView(g);
+        GroupView va = c.replicas(a).installedView(g);
+        if (v == null || va == null || va.epoch() != v.epoch() || !c.replicas(founder).serving(g)
+                || !c.replicas(a).serving(g)) {
+            return false;
+        }
+        int atFounder = 0;
+        int atA = 0;
+        for (int i = 0; i < v.replication(); i++) {
+            Address m = v.member(i).address();
+            atFounder += m.equals(founder) ? 1 : 0;
+            atA += m.equals(a) ? 1 : 0;
+        }
+        return atFounder + atA == v.replication() && (atFounder == 2 || atA == 2);
     }
 
     private static ReplicaManager.OpCallback callback(java.util.function.Consumer<Bytes> done,
