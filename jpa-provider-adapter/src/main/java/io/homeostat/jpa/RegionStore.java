@@ -2,7 +2,9 @@ package io.homeostat.jpa;
 
 import io.homeostat.Homeostat;
 import io.homeostat.HomeostatException;
+import io.homeostat.OperationTimeoutException;
 import io.homeostat.Transaction;
+import io.homeostat.UnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Optional;
@@ -242,37 +244,74 @@ final class RegionStore {
     // ------------------------------------------------------------------ READ_WRITE soft locks
 
     /**
+     * Attempts of the lock before it gives up on a timeout: a lock right after a node crashed waits out the read
+     * leases the dead node held (up to {@code homeostat.near-cache.lease-millis}, 4/5 of one operation timeout), and
+     * failure detection and the takeover of its replicas can take some of the same time, so a second operation gets
+     * the lock through where the first ran out. A lock that cannot be recorded fails the update, so this bounds how
+     * long an update may wait: two operation timeouts.
+     */
+    private static final int LOCK_ATTEMPTS_ON_TIMEOUT = 2;
+
+    /**
      * Locks the key before the database changes it: from now on reads miss and loads cannot fill it. Fails (and so
-     * fails the flush) if the store cannot record the lock, since the update would otherwise be unprotected.
+     * fails the flush) if the store cannot record the lock within {@link #LOCK_ATTEMPTS_ON_TIMEOUT} operations, since
+     * the update would otherwise be unprotected.
      */
     LockId lock(byte[] key) {
         byte[] k = storeKey(key);
-        LockId id;
-        try {
-            // The generation is a near read taken before the transaction, not a read inside it, so that the lock is a
-            // transaction on the entry's key alone (one replica group, one round trip less). Safe: a region eviction
-            // that commits between this read and the lock leaves exactly the state of an eviction right after the
-            // lock (a lock of the older generation, which loads that started after the eviction may replace, and
-            // then the release finds its lock gone and leaves a tombstone); see the module README.
-            Gen g = nearGen();
-            id = LockId.random(g.gen);
-            store.transaction(tx -> {
-                byte[] raw = tx.get(k).orElse(null);
-                Entry e = Entry.parse(raw);
-                Entry.Lock next = e instanceof Entry.Lock ? ((Entry.Lock) e).with(g.gen, id.hi(), id.lo())
-                        : new Entry.Lock(g.gen, false, new long[] {id.hi(), id.lo()}, raw);
-                byte[] bytes = next.toBytes();
-                if (bytes.length > maxEntryBytes) { // too big to keep the previous value for a rollback
-                    bytes = new Entry.Lock(g.gen, next.concurrent, next.ids, null).toBytes();
+        LockId id = null;
+        for (int attempt = 1;; attempt++) {
+            try {
+                if (id == null) {
+                    // The generation is a near read taken before the transaction, not a read inside it, so that the
+                    // lock is a transaction on the entry's key alone (one replica group, one round trip less). Safe: a
+                    // region eviction that commits between this read and the lock leaves exactly the state of an
+                    // eviction right after the lock (a lock of the older generation, which loads that started after
+                    // the eviction may replace, and then the release finds its lock gone and leaves a tombstone); see
+                    // the module README. A second attempt keeps the id, generation included.
+                    id = LockId.random(nearGen().gen);
                 }
-                tx.put(k, bytes);
-                return null;
-            });
-        } catch (HomeostatException e) {
-            throw new CacheException("Homeostat L2 region " + name + ": cannot lock a cache entry before an update ("
-                    + e.getMessage() + "); the update is refused so that no node can keep reading the old state", e);
+                lockOnce(k, id);
+                return id;
+            } catch (OperationTimeoutException | UnavailableException e) {
+                if (attempt < LOCK_ATTEMPTS_ON_TIMEOUT) {
+                    LOG.log(Level.FINE, e, () -> "Homeostat L2 region " + name + ": a cache lock timed out; trying "
+                            + "again");
+                    continue;
+                }
+                throw new CacheException("Homeostat L2 region " + name + ": cannot lock a cache entry before an "
+                        + "update within " + LOCK_ATTEMPTS_ON_TIMEOUT + " operations (" + e.getMessage() + "); the "
+                        + "update is refused so that no node can keep reading the old state. If the cluster was "
+                        + "recovering from a node failure, the update can be retried; if this happens otherwise, "
+                        + "raise " + HomeostatSettings.OPERATION_TIMEOUT_MILLIS, e);
+            } catch (HomeostatException e) {
+                throw new CacheException("Homeostat L2 region " + name + ": cannot lock a cache entry before an "
+                        + "update (" + e.getMessage() + "); the update is refused so that no node can keep reading the "
+                        + "old state", e);
+            }
         }
-        return id;
+    }
+
+    /**
+     * One attempt at lock {@code id}. Idempotent: an attempt that timed out may still have committed, and then the
+     * next one finds the lock in place and writes nothing.
+     */
+    private void lockOnce(byte[] k, LockId id) {
+        store.transaction(tx -> {
+            byte[] raw = tx.get(k).orElse(null);
+            Entry e = Entry.parse(raw);
+            if (e instanceof Entry.Lock && ((Entry.Lock) e).holds(id.hi(), id.lo())) {
+                return null; // an earlier attempt of this lock committed after all
+            }
+            Entry.Lock next = e instanceof Entry.Lock ? ((Entry.Lock) e).with(id.gen(), id.hi(), id.lo())
+                    : new Entry.Lock(id.gen(), false, new long[] {id.hi(), id.lo()}, raw);
+            byte[] bytes = next.toBytes();
+            if (bytes.length > maxEntryBytes) { // too big to keep the previous value for a rollback
+                bytes = new Entry.Lock(id.gen(), next.concurrent, next.ids, null).toBytes();
+            }
+            tx.put(k, bytes);
+            return null;
+        });
     }
 
     /**
