@@ -25,7 +25,8 @@ import java.util.Map;
  * The {@code bin/homeostat} entry point.
  *
  * <pre>
- * simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T] [--trace FILE] [--quiet]
+ * simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T] [--trace FILE] [--replication R]
+ *          [--lease-millis L] [--quiet]
  * </pre>
  * The last line printed is one JSON object. The exit status is 0 when every seed passed, 1 when one failed (each
  * failure prints its seed and the command that replays it), 2 on a usage error.
@@ -147,6 +148,13 @@ public final class Main {
                 throw new UsageException("--replication: " + e.getMessage());
             }
         }
+        if (o.leaseMillis != null) {
+            try {
+                config = config.withLeaseMillis(o.leaseMillis);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--lease-millis: " + e.getMessage());
+            }
+        }
         long operations = 0;
         long committed = 0;
         long aborted = 0;
@@ -181,7 +189,8 @@ public final class Main {
                 String why = r.problem();
                 out.println("  " + why);
                 out.println("  replay: bin/homeostat simulate --scenario " + o.scenario + " --nodes " + nodes
-                        + " --seed " + seed);
+                        + (o.replication == null ? "" : " --replication " + o.replication)
+                        + (o.leaseMillis == null ? "" : " --lease-millis " + o.leaseMillis) + " --seed " + seed);
             }
         }
         Map<String, Object> f = new LinkedHashMap<>();
@@ -203,14 +212,16 @@ public final class Main {
     static String usage() {
         return String.join("\n",
                 "usage: bin/homeostat simulate --scenario NAME [--nodes N] [--seed S | --seeds A..B] [--seconds T]",
-                "                              [--trace FILE] [--replication R] [--quiet]",
+                "                              [--trace FILE] [--replication R] [--lease-millis L] [--quiet]",
                 "  ring scenarios: " + String.join(", ", Scenarios.NAMES),
                 "  store scenarios: " + String.join(", ", StoreSimulation.SCENARIOS),
                 "  --nodes N     nodes at start (default 64 for ring scenarios, 10 for store scenarios)",
                 "  --seed S      one seed (default 1); --seeds A..B runs every seed from A to B",
                 "  --seconds T   length of the safety phase in simulated seconds",
                 "  --trace FILE  write every simulated event to FILE (one seed only)",
-                "  --replication R  replicas per key for kv-* and txn-* scenarios (odd; default 3)");
+                "  --replication R  replicas per key for kv-* and txn-* scenarios (odd; default 3)",
+                "  --lease-millis L read leases for kv-* and txn-* scenarios (default 0, off); with them on, half",
+                "                   the workloads' reads go through the near cache");
     }
 
     static final class UsageException extends RuntimeException {
@@ -227,6 +238,7 @@ public final class Main {
         long lastSeed = 1;
         Double seconds;
         Integer replication;
+        Long leaseMillis;
         Path traceFile;
         boolean quiet;
 
@@ -263,6 +275,7 @@ public final class Main {
                     }
                     case "--trace" -> o.traceFile = Path.of(value(args, ++i, a));
                     case "--replication" -> o.replication = (int) number(value(args, ++i, a), a, 1, 15);
+                    case "--lease-millis" -> o.leaseMillis = number(value(args, ++i, a), a, 0, 60_000);
                     case "--quiet" -> o.quiet = true;
                     default -> throw new UsageException("unknown option '" + a + "'");
                 }
@@ -276,6 +289,9 @@ public final class Main {
             }
             if (o.replication != null && !StoreSimulation.SCENARIOS.contains(o.scenario)) {
                 throw new UsageException("--replication applies to the kv-* and txn-* scenarios only");
+            }
+            if (o.leaseMillis != null && !StoreSimulation.SCENARIOS.contains(o.scenario)) {
+                throw new UsageException("--lease-millis applies to the kv-* and txn-* scenarios only");
             }
             if (o.traceFile != null && o.firstSeed != o.lastSeed) {
                 throw new UsageException("--trace works with one seed only");

@@ -639,6 +639,11 @@ public final class StoreSimulation {
         crashed.remove(a);
     }
 
+    /** Whether read leases are on, so that workloads read through the near cache too. */
+    boolean nearReads() {
+        return replicaConfig.leaseMillis() > 0;
+    }
+
     HomeostatNode node(Address a) {
         return (HomeostatNode) sim.node(a).protocol();
     }

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What the simulated transaction workloads share: the client side of a transaction as the public API runs it (quorum
- * reads that record tags, then a Paxos Commit of the items read and written), bounded steps, and counters.
+ * What the simulated transaction workloads share: the client side of a transaction as the public API runs it (reads
+ * that record tags, quorum or near, then a Paxos Commit of the items read and written), bounded steps, and counters.
  */
 final class TxnSteps {
 
@@ -65,13 +65,17 @@ final class TxnSteps {
         body.accept(once);
     }
 
+    /**
+     * A tagged read, as a transaction body's read: with read leases on, half of them through the near cache (what the
+     * public API's transactions read first), else a quorum read.
+     */
     void read(Address at, String key, Consumer<Read> then, Runnable failed) {
         HomeostatNode n = s.node(at);
         if (n == null) {
             failed.run();
             return;
         }
-        n.replicas().read(s.sim.node(at), Key.of(key), new ReplicaManager.OpCallback() {
+        ReplicaManager.OpCallback callback = new ReplicaManager.OpCallback() {
             @Override
             public void done(Bytes value) {
                 throw new IllegalStateException("tagged reads only");
@@ -87,7 +91,12 @@ final class TxnSteps {
                 lastFailure = "read " + failure + ": " + reason;
                 failed.run();
             }
-        });
+        };
+        if (s.nearReads() && s.sim.random().nextBoolean()) {
+            n.replicas().readNear(s.sim.node(at), Key.of(key), callback);
+        } else {
+            n.replicas().read(s.sim.node(at), Key.of(key), callback);
+        }
     }
 
     /** Reads {@code keys} one after the other at one node. */

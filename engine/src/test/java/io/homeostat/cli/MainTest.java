@@ -87,6 +87,21 @@ class MainTest {
         assertThat(badNumber.err()).contains("--nodes takes a whole number");
         Run unknownOption = run("simulate", "--scenario", "join", "--colour", "red");
         assertThat(unknownOption.err()).contains("unknown option '--colour'");
+        Run leasesOnARing = run("simulate", "--scenario", "join", "--lease-millis", "2000");
+        assertThat(leasesOnARing.status()).isEqualTo(2);
+        assertThat(leasesOnARing.err()).contains("--lease-millis applies to the kv-* and txn-* scenarios only");
+        Run shortLease = run("simulate", "--scenario", "kv-nofault", "--lease-millis", "5");
+        assertThat(shortLease.status()).isEqualTo(2);
+        assertThat(shortLease.err()).contains("--lease-millis", "leaseMillis 0 (off) or in 10..60000");
+    }
+
+    /** With read leases on, the store scenarios read through near caches too, and the checkers still pass. */
+    @Test
+    void storeScenariosRunWithReadLeases() {
+        Run r = run("simulate", "--scenario", "kv-crash", "--lease-millis", "2000", "--seed", "3");
+        assertThat(r.status()).as(r.out()).isZero();
+        assertThat(r.out()).contains("near-cache traffic");
+        assertThat(r.lastLine()).contains("\"violations\":0", "\"failingSeeds\":[]");
     }
 
     private static String digest(String json) {

@@ -21,8 +21,11 @@ class StoreSimulationTest {
         for (long seed = 1; seed <= Integer.getInteger("homeostat.kv.seeds", 100); seed++) {
             StringBuilder log = new StringBuilder();
             StoreSimulation.Result r = StoreSimulation.run(scenario, 10, seed, CONFIG, l -> log.append(l).append('\n'));
-            assertThat(r.settled()).as("seed %d settled:%n%s", seed, log).isTrue();
-            assertThat(r.linearizability().isOk()).as("seed %d: %s", seed, r.linearizability().summary()).isTrue();
+            String replay = "(replay: bin/homeostat simulate --scenario " + scenario + " --lease-millis 2000 --seed "
+                    + seed + ")";
+            assertThat(r.settled()).as("seed %d %s settled:%n%s", seed, replay, log).isTrue();
+            assertThat(r.linearizability().isOk()).as("seed %d %s: %s", seed, replay, r.linearizability().summary())
+                    .isTrue();
             assertThat(r.succeeded()).as("seed %d made progress", seed).isGreaterThan(100);
         }
     }
