@@ -122,6 +122,9 @@ final class LeaseTable {
         if (nowMillis < quarantineUntilMillis) {
             return held;
         }
+        if (awaiting.isEmpty()) {
+            return Set.of(); // the usual case: no allocation on the write path
+        }
         Set<Integer> out = new TreeSet<>();
         for (Awaited a : awaiting.values()) {
             if (nowMillis < a.untilMillis()) {

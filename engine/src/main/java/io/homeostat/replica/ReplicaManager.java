@@ -1252,14 +1252,14 @@ public final class ReplicaManager {
     }
 
     /**
-     * {@code m}'s positions in its installed view that are still in quarantine: their votes on a write wait until it
-     * ends (see {@link LeaseTable}).
+     * Which of {@code held}, {@code m}'s positions in its installed view, are still in quarantine: their votes on a
+     * write wait until it ends (see {@link LeaseTable}).
      */
-    Set<Integer> quarantined(Member m, long nowMillis) {
+    Set<Integer> quarantined(Member m, Set<Integer> held, long nowMillis) {
         if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
             return Set.of();
         }
-        return m.leases.quarantined(indicesOf(m.acceptor.installed(), self.address()), nowMillis);
+        return m.leases.quarantined(held, nowMillis);
     }
 
     /**

@@ -404,7 +404,7 @@ public final class TransactionManager {
         Set<Integer> held = ReplicaManager.indicesOf(mine, replicas.self().address());
         // positions taken over recently wait until the leases their previous holder granted are gone; our other
         // positions vote as soon as our own leases on the key are revoked (see LeaseTable)
-        Set<Integer> waiting = p.write() == null ? Set.of() : replicas.quarantined(m, env.nowMillis());
+        Set<Integer> waiting = p.write() == null ? Set.of() : replicas.quarantined(m, held, env.nowMillis());
         boolean positional = !waiting.isEmpty() && waiting.size() < held.size();
         if (given == null && p.write() != null && replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(),
                 () -> onPrepare(env, p), positional)) {
@@ -425,8 +425,7 @@ public final class TransactionManager {
         }
         if (vote && !participating.containsKey(p.tx())) {
             // we hold a lock now: remember enough to finish the transaction if its manager disappears
-            int rank = 1 + p.keys().indexOf(p.key()) * replicas.placement().replication()
-                    + ReplicaManager.indicesOf(m.acceptor.installed(), replicas.self().address()).iterator().next();
+            int rank = 1 + p.keys().indexOf(p.key()) * replicas.placement().replication() + held.iterator().next();
             participating.put(p.tx(), new Participation(p, env.nowMillis(), rank));
         }
         if (vote && !waiting.isEmpty()) {
