@@ -26,8 +26,9 @@ import java.util.TreeSet;
  * {@code quarantineUntilMillis}.
  *
  * <p>A quarantine awaiting a handoff covers only the positions taken over from that holder. A transaction's vote is per
- * position, so a member that also holds older positions may vote for those once its own leases are revoked, while the
- * votes of the positions in quarantine wait for its end ({@link #hold} with {@code positional}). That keeps a group
+ * position, and a write's acknowledgement names its positions, so a member that also holds older positions may vote
+ * or acknowledge for those once its own leases are revoked, while the positions in quarantine wait for its end
+ * ({@link #hold} with {@code positional}). That keeps a group
  * writable when a crashed node's position moves to a member that already held another one: the two positions that
  * were not taken over form the write's majority. Safe because a lease needs a majority of positions: every holder
  * whose lease could serve the old value has a grant from one of the voting positions, and that position revoked it

@@ -53,8 +53,9 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
          */
         OFFER_DATED_ON_ARRIVAL,
         /**
-         * A member that took a position over votes on transactions there at once, as at its other positions, instead
-         * of waiting out the position's quarantine (near caches serve values a completed write replaced).
+         * A member that took a position over votes on transactions and acknowledges writes there at once, as at its
+         * other positions, instead of waiting out the position's quarantine (near caches serve values a completed
+         * write replaced).
          */
         VOTE_IN_QUARANTINE
     }

@@ -1098,14 +1098,42 @@ public final class ReplicaManager {
         }
         Item current = storage.get(w.group(), w.item().key());
         boolean changes = current == null || w.item().tag().isAfter(current.tag());
-        if (changes && holdWrite(env, m, w.group(), w.item().key(), w.item().tag(), () -> onWrite(env, from, w))) {
+        // as a transaction's votes: positions in quarantine acknowledge once it is over, the others as soon as our
+        // own leases on the key are revoked, even when the write is here already (a repeated request)
+        Set<Integer> held = indicesOf(m.acceptor.installed(), self.address());
+        Set<Integer> waiting = quarantined(m, held, env.nowMillis());
+        boolean positional = !waiting.isEmpty() && waiting.size() < held.size();
+        if (changes && holdWrite(env, m, w.group(), w.item().key(), w.item().tag(), () -> onWrite(env, from, w),
+                positional)) {
             return;
+        }
+        if (positional && config.planted(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE)) {
+            waiting = Set.of(); // planted bug: the positions in quarantine acknowledge at once
         }
         storage.putIfNewer(w.group(), w.item());
         if (changes && w.offer()) {
             offerAfterWrite(env, m, w.group(), w.item().key());
         }
-        env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch()));
+        if (!waiting.isEmpty() && !holdWrite(env, m, w.group(), w.item().key(), w.item().tag(),
+                () -> acknowledgeLater(env, from, w, m), false)) {
+            waiting = Set.of(); // over by now
+        }
+        List<Integer> now = new ArrayList<>(held);
+        now.removeAll(waiting);
+        if (!now.isEmpty()) {
+            env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch(), now));
+        }
+    }
+
+    /**
+     * Once every quarantine of member {@code m} is over (and the leases a predecessor handed over meanwhile are
+     * revoked): the acknowledgement of write {@code w} by all of its positions, if it still holds them at that epoch.
+     */
+    private void acknowledgeLater(Environment env, Address from, WriteRequest w, Member m) {
+        if (servingMember(w.group(), w.epoch()) == m) {
+            env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch(),
+                    new ArrayList<>(indicesOf(m.acceptor.installed(), self.address()))));
+        }
     }
 
     // ------------------------------------------------------------------ read leases (replica side)
@@ -1699,7 +1727,11 @@ public final class ReplicaManager {
         if (op == null || op.phase != Phase.UPDATE || op.view.epoch() != w.epoch()) {
             return;
         }
-        op.replied.addAll(indicesOf(op.view, from));
+        for (int i : w.positions()) {
+            if (i >= 0 && i < op.view.replication() && op.view.member(i).address().equals(from)) {
+                op.replied.add(i); // only the sender's own positions count
+            }
+        }
         if (op.replied.size() >= op.view.majority()) {
             finish(op).doneTagged(op.written.tag(), op.written.value());
         }

@@ -98,7 +98,14 @@ public sealed interface ReplicaMessage extends Message {
     record WriteRequest(long requestId, int group, long epoch, Item item, boolean offer) implements ReplicaMessage {
     }
 
-    record WriteReply(long requestId, int group, long epoch) implements ReplicaMessage {
+    /**
+     * The write is stored; {@code positions}: the sender's positions that acknowledge it now (a position in quarantine
+     * acknowledges in a second reply once its quarantine is over; see {@code LeaseTable}).
+     */
+    record WriteReply(long requestId, int group, long epoch, List<Integer> positions) implements ReplicaMessage {
+        public WriteReply {
+            positions = List.copyOf(positions);
+        }
     }
 
     /** The receiver will not serve this request at that epoch; {@code installed} is its view (null if none). */

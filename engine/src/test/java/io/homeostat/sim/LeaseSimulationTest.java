@@ -544,12 +544,13 @@ class LeaseSimulationTest {
     /**
      * Three nodes and a reader that holds no position. For every group the reader leases two keys with one survivor
      * cut off each time: one from b and a, one from b and the founder (no renewal, long leases). Then b crashes.
-     * Where a survivor n takes a second position, a transaction at n writes the key the reader leased without n, with
-     * n's link to the other survivor x slowed down, and the reader reads that key near just after the write completes.
+     * Where a survivor n takes a second position, a transaction (or, with {@code plainWrites}, a plain quorum write)
+     * at n writes the key the reader leased without n, with n's link to the other survivor x slowed down, and the
+     * reader reads that key near just after the write completes.
      * The reader's grants from b and x are a majority that n does not know: only x's vote, after its revocation, may
      * complete the write, and n's new position must not stand in for it.
      */
-    private static TakeoverRun doubledTakeoverWithAReader(long seed, ReplicaConfig config) {
+    private static TakeoverRun doubledTakeoverWithAReader(long seed, ReplicaConfig config, boolean plainWrites) {
         Cluster c = new Cluster(seed, config);
         Address founder = c.add();
         Address a = c.add();
@@ -590,10 +591,15 @@ class LeaseSimulationTest {
                 Address x = atFounder ? a : founder;
                 String key = atFounder ? withoutFounder.get(g) : withoutA.get(g);
                 c.sim.network().clog(n, x, 300 * MS, c.sim.nowMicros() + 2 * SECOND);
-                c.writeInTransaction(n, key, l -> {
+                java.util.function.LongConsumer done = l -> {
                     latencyMicros.put(g, l);
                     c.sim.at(c.sim.nowMicros() + MS, () -> c.readNear(reader, key)); // strictly after the write
-                });
+                };
+                if (plainWrites) {
+                    c.write(n, key, done);
+                } else {
+                    c.writeInTransaction(n, key, done);
+                }
             }
             return c.sim.nowMicros() >= end;
         }, MS, end);
@@ -628,11 +634,12 @@ class LeaseSimulationTest {
      * commits within a fraction of the lease (it does not wait out the new position's quarantine), and the reader,
      * whose lease the doubled-up survivor does not know, reads no stale value.
      */
-    @Test
-    void aWriteAfterADoubledUpTakeoverWaitsForTheOtherSurvivorsRevocation() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "plain writes: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aWriteAfterADoubledUpTakeoverWaitsForTheOtherSurvivorsRevocation(boolean plainWrites) {
         int written = 0;
         for (long seed = 1; seed <= 4; seed++) {
-            TakeoverRun r = doubledTakeoverWithAReader(seed, TAKEOVER_CONFIG);
+            TakeoverRun r = doubledTakeoverWithAReader(seed, TAKEOVER_CONFIG, plainWrites);
             written += r.latencyMicros().size();
             assertThat(r.latencyMicros().values()).as("seed %d: write latencies (µs) after the takeovers", seed)
                     .allSatisfy(l -> assertThat(l).isBetween(0L, JOIN_LEASE_MILLIS * MS / 5));
@@ -641,13 +648,17 @@ class LeaseSimulationTest {
         assertThat(written).as("writes to groups where a survivor took a second position").isPositive();
     }
 
-    /** Planted bug: the new position votes at once. The write completes before the reader's lease is revoked. */
-    @Test
-    void votingAtAPositionInQuarantineIsCaught() {
+    /**
+     * Planted bug: the new position votes (or acknowledges) at once. The write completes before the reader's lease is
+     * revoked.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "plain writes: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void votingAtAPositionInQuarantineIsCaught(boolean plainWrites) {
         int violations = 0;
         for (long seed = 1; seed <= 4; seed++) {
             TakeoverRun r = doubledTakeoverWithAReader(seed,
-                    TAKEOVER_CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE));
+                    TAKEOVER_CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE), plainWrites);
             if (!r.linearizability().isOk()) {
                 violations++;
             }
