@@ -273,6 +273,35 @@ class LeaseSimulationTest {
         assertThat(violations).as("seeds whose history the checker rejected").isGreaterThan(0);
     }
 
+    /** Three positioned nodes (and a reader that holds none, or null), and a key of each group. */
+    private record ThreeNodes(Cluster c, Address founder, Address a, Address b, Address reader,
+            Map<Integer, String> keys) {
+    }
+
+    /**
+     * Starts the founder, then a and b (and a reader, if asked), and runs until every group is on the three nodes and
+     * the quarantines of those takeovers are over.
+     */
+    private static ThreeNodes threeNodes(long seed, ReplicaConfig config, boolean withReader) {
+        Cluster c = new Cluster(seed, config);
+        Address founder = c.add();
+        Address a = c.add();
+        Address b = c.add();
+        Address reader = withReader ? c.addReader() : null;
+        c.sim.start(founder);
+        c.sim.runUntil(SECOND);
+        c.sim.start(a);
+        c.sim.start(b);
+        if (reader != null) {
+            c.sim.start(reader);
+        }
+        Map<Integer, String> keys = c.keyPerGroup();
+        assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
+                100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
+        c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+        return new ThreeNodes(c, founder, a, b, reader, keys);
+    }
+
     /** Three replicas and a reader that holds no position, with every group moved off the founder alone. */
     private record ReaderRun(Cluster c, Address a, Address reader, String key, long[] fresh, long[] renewals) {
     }
@@ -283,21 +312,11 @@ class LeaseSimulationTest {
      * (lease requests and quorum reads) from now on, {@code renewals} the renewal requests that name it.
      */
     private static ReaderRun readerRun(long seed, ReplicaConfig config) {
-        Cluster c = new Cluster(seed, config);
-        Address founder = c.add();
-        Address a = c.add();
-        Address b = c.add();
-        Address reader = c.addReader();
-        c.sim.start(founder);
-        c.sim.runUntil(SECOND);
-        c.sim.start(a);
-        c.sim.start(b);
-        c.sim.start(reader);
-        Map<Integer, String> keys = c.keyPerGroup();
-        assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
-                100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
-        c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
-        String key = keys.get(0);
+        ThreeNodes t = threeNodes(seed, config, true);
+        Cluster c = t.c();
+        Address a = t.a();
+        Address reader = t.reader();
+        String key = t.keys().get(0);
         // the reader learns the group's view with a quorum read (a near read with no view known reads that way)
         c.replicas(reader).read(c.sim.node(reader), Key.of(key), new ReplicaManager.OpCallback() {
             @Override
@@ -495,18 +514,12 @@ class LeaseSimulationTest {
     void aTransactionRightAfterATakeoverDoesNotWaitForTheQuarantineOfTheNewPosition() {
         int doubled = 0;
         for (long seed = 1; seed <= 4; seed++) {
-            Cluster c = new Cluster(seed, CONFIG);
-            Address founder = c.add();
-            Address a = c.add();
-            Address b = c.add();
-            c.sim.start(founder);
-            c.sim.runUntil(SECOND);
-            c.sim.start(a);
-            c.sim.start(b);
-            Map<Integer, String> keys = c.keyPerGroup();
-            assertThat(c.sim.runUntil(() -> keys.keySet().stream().allMatch(g -> movedAndServing(c, g, founder, a, b)),
-                    100 * MS, 60 * SECOND)).as("seed %d: every group on three nodes", seed).isTrue();
-            c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND); // quarantines of the takeovers are over
+            ThreeNodes t = threeNodes(seed, CONFIG, false);
+            Cluster c = t.c();
+            Address founder = t.founder();
+            Address a = t.a();
+            Address b = t.b();
+            Map<Integer, String> keys = t.keys();
             keys.values().forEach(k -> c.readNear(b, k));
             c.sim.runUntil(c.sim.nowMicros() + SECOND);
             c.sim.crash(b);
@@ -551,26 +564,18 @@ class LeaseSimulationTest {
      * complete the write, and n's new position must not stand in for it.
      */
     private static TakeoverRun doubledTakeoverWithAReader(long seed, ReplicaConfig config, boolean plainWrites) {
-        Cluster c = new Cluster(seed, config);
-        Address founder = c.add();
-        Address a = c.add();
-        Address b = c.add();
-        Address reader = c.addReader();
-        c.sim.start(founder);
-        c.sim.runUntil(SECOND);
-        c.sim.start(a);
-        c.sim.start(b);
-        c.sim.start(reader);
-        Map<Integer, String> withoutFounder = c.keyPerGroup();
+        ThreeNodes t = threeNodes(seed, config, true);
+        Cluster c = t.c();
+        Address founder = t.founder();
+        Address a = t.a();
+        Address b = t.b();
+        Address reader = t.reader();
+        Map<Integer, String> withoutFounder = t.keys();
         Map<Integer, String> withoutA = new TreeMap<>();
         ReplicaManager r0 = c.replicas(founder);
         for (int n = 0; withoutA.size() < withoutFounder.size(); n++) {
             withoutA.putIfAbsent(r0.group(Key.of("other-" + n)), "other-" + n);
         }
-        assertThat(c.sim.runUntil(() -> withoutFounder.keySet().stream()
-                .allMatch(g -> movedAndServing(c, g, founder, a, b)), 100 * MS, 60 * SECOND))
-                .as("seed %d: every group on three nodes", seed).isTrue();
-        c.sim.runUntil(c.sim.nowMicros() + 3 * SECOND);
         withoutFounder.values().forEach(k -> c.readNear(reader, k)); // learns the views (quorum reads)
         withoutA.values().forEach(k -> c.readNear(reader, k));
         c.sim.runUntil(c.sim.nowMicros() + SECOND);
