@@ -176,6 +176,12 @@ public final class ReplicaManager {
     private final Map<Long, Op> ops = new HashMap<>();
     /** Near-cache lease requests in flight. */
     private final Map<Long, LeaseOp> leaseOps = new HashMap<>();
+    /**
+     * Per key, the votes and acknowledgements of positions in quarantine waiting for its end
+     * ({@link #afterQuarantine}). An entry goes when its pass runs, or, if the member state that parked it was dropped first (the pass then never
+     * runs), when the key next waits; so it holds about the keys written during quarantines.
+     */
+    private final Map<Key, Deferred> deferred = new HashMap<>();
     private final NearCache near;
     /** Renewals of near-cache entries in flight. */
     private final LeaseRenewer renewer = new LeaseRenewer();
@@ -1100,40 +1106,35 @@ public final class ReplicaManager {
         boolean changes = current == null || w.item().tag().isAfter(current.tag());
         // as a transaction's votes: positions in quarantine acknowledge once it is over, the others as soon as our
         // own leases on the key are revoked, even when the write is here already (a repeated request)
-        Set<Integer> held = indicesOf(m.acceptor.installed(), self.address());
-        Set<Integer> waiting = quarantined(m, held, env.nowMillis());
-        boolean positional = !waiting.isEmpty() && waiting.size() < held.size();
+        Positions at = positions(m, env.nowMillis());
         if (changes && holdWrite(env, m, w.group(), w.item().key(), w.item().tag(), () -> onWrite(env, from, w),
-                positional)) {
+                at.positional())) {
             return;
-        }
-        if (positional && config.planted(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE)) {
-            waiting = Set.of(); // planted bug: the positions in quarantine acknowledge at once
         }
         storage.putIfNewer(w.group(), w.item());
         if (changes && w.offer()) {
             offerAfterWrite(env, m, w.group(), w.item().key());
         }
-        if (!waiting.isEmpty() && !holdWrite(env, m, w.group(), w.item().key(), w.item().tag(),
-                () -> acknowledgeLater(env, from, w, m), false)) {
+        Set<Integer> waiting = at.waiting();
+        if (at.positional() && config.planted(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE)) {
+            waiting = Set.of(); // planted bug: the positions in quarantine acknowledge at once
+        } else if (!waiting.isEmpty() && !afterQuarantine(env, m, w.group(), w.item().key(), w.item().tag(),
+                new LateAck(from, w.requestId()), () -> {
+                    if (servingMember(w.group(), w.epoch()) == m) {
+                        env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch(), List.copyOf(at.held())));
+                    }
+                })) {
             waiting = Set.of(); // over by now
         }
-        List<Integer> now = new ArrayList<>(held);
+        List<Integer> now = new ArrayList<>(at.held());
         now.removeAll(waiting);
         if (!now.isEmpty()) {
             env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch(), now));
         }
     }
 
-    /**
-     * Once every quarantine of member {@code m} is over (and the leases a predecessor handed over meanwhile are
-     * revoked): the acknowledgement of write {@code w} by all of its positions, if it still holds them at that epoch.
-     */
-    private void acknowledgeLater(Environment env, Address from, WriteRequest w, Member m) {
-        if (servingMember(w.group(), w.epoch()) == m) {
-            env.send(from, new WriteReply(w.requestId(), w.group(), w.epoch(),
-                    new ArrayList<>(indicesOf(m.acceptor.installed(), self.address()))));
-        }
+    /** What identifies a write's late acknowledgement among the actions waiting for a quarantine's end. */
+    private record LateAck(Address writer, long requestId) {
     }
 
     // ------------------------------------------------------------------ read leases (replica side)
@@ -1280,14 +1281,64 @@ public final class ReplicaManager {
     }
 
     /**
-     * Which of {@code held}, {@code m}'s positions in its installed view, are still in quarantine: their votes on a
-     * write wait until it ends (see {@link LeaseTable}).
+     * A member's positions in its installed view ({@code held}), and those of them still in quarantine
+     * ({@code waiting}): their votes and acknowledgements of writes wait until it ends (see {@link LeaseTable}).
      */
-    Set<Integer> quarantined(Member m, Set<Integer> held, long nowMillis) {
-        if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
-            return Set.of();
+    record Positions(Set<Integer> held, Set<Integer> waiting) {
+        /** Some positions may act on a write now while others wait for their quarantine's end. */
+        boolean positional() {
+            return !waiting.isEmpty() && waiting.size() < held.size();
         }
-        return m.leases.quarantined(held, nowMillis);
+    }
+
+    Positions positions(Member m, long nowMillis) {
+        Set<Integer> held = indicesOf(m.acceptor.installed(), self.address());
+        if (config.planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
+            return new Positions(held, Set.of());
+        }
+        return new Positions(held, m.leases.quarantined(held, nowMillis));
+    }
+
+    /**
+     * Runs {@code action} (named {@code id}) once every quarantine of member {@code m} is over and the leases on
+     * {@code key} that a late handoff brought are revoked: a vote or acknowledgement of a position in quarantine. One
+     * pass per key, parked on the member's lease table, runs every action gathered for the key meanwhile, so a key
+     * written often during a quarantine parks one pass, not one per write. Returns false, running nothing, if nothing
+     * has to wait (the quarantine ended meanwhile): the caller acts at once.
+     */
+    boolean afterQuarantine(Environment env, Member m, int group, Key key, Tag writing, Object id, Runnable action) {
+        Deferred d = deferred.get(key);
+        if (d != null && d.member() == m) {
+            d.actions().put(id, action); // the pass parked already runs it too
+            return true;
+        }
+        Map<Object, Runnable> actions = new LinkedHashMap<>();
+        actions.put(id, action);
+        Deferred mine = new Deferred(m, actions);
+        deferred.put(key, mine); // replaces one of a member state since dropped, whose pass never runs
+        Runnable pass = () -> {
+            if (deferred.get(key) == mine) {
+                deferred.remove(key);
+                new ArrayList<>(actions.values()).forEach(Runnable::run);
+            }
+        };
+        if (holdWrite(env, m, group, key, writing, pass, false)) {
+            return true;
+        }
+        deferred.remove(key);
+        return false;
+    }
+
+    /** The action {@code id} waiting on {@code key} is no longer needed (its transaction was decided). */
+    void cancelAfterQuarantine(Key key, Object id) {
+        Deferred d = deferred.get(key);
+        if (d != null) {
+            d.actions().remove(id);
+        }
+    }
+
+    /** The actions waiting on one key for a quarantine's end, and the member whose lease table holds their pass. */
+    private record Deferred(Member member, Map<Object, Runnable> actions) {
     }
 
     /**

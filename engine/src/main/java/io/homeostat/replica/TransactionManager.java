@@ -135,20 +135,6 @@ public final class TransactionManager {
             return size() > MAX_VOTES_KEPT;
         }
     };
-    /**
-     * Per key, the writes this node voted for at its positions out of quarantine whose votes at the positions in
-     * quarantine wait for its end: one pass parked on the member's lease table sends them all
-     * ({@link #deferVote}). A decision removes its write; the entry itself goes when the pass runs, or, if the member
-     * state that parked it was dropped first (the pass then never runs), when the key is next deferred. At most one
-     * write per key is undecided at a time (a vote for a write takes the key's lock), so this holds about the keys
-     * written during quarantines.
-     */
-    private final Map<Key, Deferred> deferred = new HashMap<>();
-
-    /** The deferred votes on one key, and the member whose lease table holds the pass that sends them. */
-    private record Deferred(ReplicaManager.Member member, Map<TxId, TxPrepare> writes) {
-    }
-
     /** Transactions this node voted in as a replica, with what it needs to finish them. */
     private final Map<TxId, Participation> participating = new HashMap<>();
     private final Map<TxId, Boolean> decided = new LinkedHashMap<>(16, 0.75f, false) {
@@ -400,14 +386,13 @@ public final class TransactionManager {
         }
         VoteKey vk = new VoteKey(p.tx(), p.key());
         Boolean given = votes.get(vk);
-        GroupView mine = m.acceptor.installed();
-        Set<Integer> held = ReplicaManager.indicesOf(mine, replicas.self().address());
         // positions taken over recently wait until the leases their previous holder granted are gone; our other
         // positions vote as soon as our own leases on the key are revoked (see LeaseTable)
-        Set<Integer> waiting = p.write() == null ? Set.of() : replicas.quarantined(m, held, env.nowMillis());
-        boolean positional = !waiting.isEmpty() && waiting.size() < held.size();
+        ReplicaManager.Positions at = replicas.positions(m, env.nowMillis());
+        Set<Integer> held = at.held();
+        Set<Integer> waiting = p.write() == null ? Set.of() : at.waiting();
         if (given == null && p.write() != null && replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(),
-                () -> onPrepare(env, p), positional)) {
+                () -> onPrepare(env, p), at.positional())) {
             return; // near caches hold read leases on the key: they drop it before we may promise to change it
         }
         boolean vote;
@@ -431,7 +416,11 @@ public final class TransactionManager {
         if (vote && !waiting.isEmpty()) {
             if (replicas.config().planted(ReplicaConfig.PlantedBug.VOTE_IN_QUARANTINE)) {
                 waiting = Set.of(); // planted bug: the positions in quarantine vote at once
-            } else if (!deferVote(env, m, p)) {
+            } else if (!replicas.afterQuarantine(env, m, p.group(), p.key(), p.write().tag(), p.tx(), () -> {
+                if (!decided.containsKey(p.tx())) {
+                    onPrepare(env, p); // votes at every position now (the others' go again: acceptors take duplicates)
+                }
+            })) {
                 waiting = Set.of(); // the quarantine is over by now
             }
         }
@@ -445,37 +434,6 @@ public final class TransactionManager {
                 env.send(n.address(), v);
             }
         }
-    }
-
-    /**
-     * Holds back the votes of {@code m}'s positions in quarantine on write {@code p}, which its other positions voted
-     * for: they go once the quarantine is over and every lease it does not know yet (a predecessor's handoff) is
-     * revoked, by running the prepare again (its votes at the other positions then go again; acceptors take
-     * duplicates). Returns false if nothing is held back (the quarantine ended meanwhile).
-     */
-    private boolean deferVote(Environment env, ReplicaManager.Member m, TxPrepare p) {
-        Deferred d = deferred.get(p.key());
-        if (d != null && d.member() == m) {
-            d.writes().put(p.tx(), p); // the pass parked already sends it too
-            return true;
-        }
-        Map<TxId, TxPrepare> writes = new LinkedHashMap<>();
-        writes.put(p.tx(), p);
-        Deferred mineNow = new Deferred(m, writes);
-        deferred.put(p.key(), mineNow); // replaces one of a member state since dropped, whose pass never runs
-        Runnable pass = () -> {
-            if (deferred.get(p.key()) == mineNow) {
-                deferred.remove(p.key());
-                for (TxPrepare q : new ArrayList<>(writes.values())) {
-                    onPrepare(env, q);
-                }
-            }
-        };
-        if (replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(), pass, false)) {
-            return true;
-        }
-        deferred.remove(p.key());
-        return false;
     }
 
     /**
@@ -523,10 +481,7 @@ public final class TransactionManager {
         // not hand a decided lock to the new member, which would wait for a decision nobody sends it again)
         ReplicaManager.Member m = replicas.member(d.group());
         boolean offer = offering.remove(new VoteKey(d.tx(), d.key())) != null;
-        Deferred waitingVotes = deferred.get(d.key());
-        if (waitingVotes != null) {
-            waitingVotes.writes().remove(d.tx());
-        }
+        replicas.cancelAfterQuarantine(d.key(), d.tx());
         if (release(m, d) && offer) {
             replicas.offerAfterWrite(env, m, d.group(), d.key());
         }
