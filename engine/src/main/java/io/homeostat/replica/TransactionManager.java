@@ -424,16 +424,45 @@ public final class TransactionManager {
                 waiting = Set.of(); // the quarantine is over by now
             }
         }
-        List<NodeRef> to = voteRecipients(p.acceptors(), replicas.self().address(), p.tx().manager());
+        Address self = replicas.self().address();
+        List<NodeRef> to = voteRecipients(p.acceptors(), self, p.tx().manager());
+        // the acceptor on this node, if it is one, accepts here and now, and the vote to the manager carries that
+        // acceptance (one message instead of a vote and a TxAccepted); only when the vote goes to the manager (it does
+        // not when the manager is no acceptor) and the manager is elsewhere (its own acceptances reach it locally)
+        Address manager = p.tx().manager();
+        ReplicaManager.Member localAcceptor = manager.equals(self) || !containsAddress(to, self)
+                || !containsAddress(to, manager) ? null
+                : replicas.servingMember(p.acceptors().group(), p.acceptors().epoch());
         for (int position : held) {
             if (waiting.contains(position) && vote) {
                 continue; // a refusal promises nothing and goes at once; a promise waits for the quarantine's end
             }
-            TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch());
+            List<Integer> acceptedAt = List.of();
+            boolean acceptedHere = false;
+            if (localAcceptor != null) {
+                acceptedHere = true;
+                if (localAcceptor.commitAcceptors.acceptVote(
+                        new CommitAcceptor.Instance(p.tx(), p.key(), position), vote)) {
+                    acceptedAt = positions(localAcceptor);
+                }
+            }
+            TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch(),
+                    acceptedAt);
             for (NodeRef n : to) {
-                env.send(n.address(), v);
+                if (!(acceptedHere && n.address().equals(self))) {
+                    env.send(n.address(), v);
+                }
             }
         }
+    }
+
+    private static boolean containsAddress(List<NodeRef> nodes, Address a) {
+        for (NodeRef n : nodes) {
+            if (n.address().equals(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -685,6 +714,10 @@ public final class TransactionManager {
     }
 
     private void onVote(Environment env, Address from, TxVote v) {
+        if (!v.acceptedAt().isEmpty()) {
+            // the acceptances on the voter's node, which came with the vote (a no-op unless we manage the transaction)
+            onAccepted(env, new TxAccepted(v.tx(), v.key(), v.position(), 0, v.prepared(), v.acceptedAt()));
+        }
         ReplicaManager.Member m = acceptorMember(env, v.tx().manager(), v.acceptorGroup(), v.acceptorEpoch());
         if (m == null) {
             return;

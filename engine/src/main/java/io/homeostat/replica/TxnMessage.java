@@ -27,9 +27,16 @@ public sealed interface TxnMessage extends Message {
         }
     }
 
-    /** Participant to acceptors: its vote, as Paxos phase 2a at ballot 0 for instance (tx, key, position). */
-    record TxVote(TxId tx, Key key, int position, boolean prepared, int acceptorGroup, long acceptorEpoch)
-            implements TxnMessage {
+    /**
+     * Participant to acceptors: its vote, as Paxos phase 2a at ballot 0 for instance (tx, key, position).
+     * {@code acceptedAt}: the acceptor positions on the sender's own node that accepted this vote already (phase 2b,
+     * the content of a {@link TxAccepted} from that node, which then is not sent); empty if none.
+     */
+    record TxVote(TxId tx, Key key, int position, boolean prepared, int acceptorGroup, long acceptorEpoch,
+            List<Integer> acceptedAt) implements TxnMessage {
+        public TxVote {
+            acceptedAt = List.copyOf(acceptedAt);
+        }
     }
 
     /** Phase 1a by a manager finishing the transaction (ballot > 0). */
