@@ -433,23 +433,17 @@ public final class TransactionManager {
         ReplicaManager.Member localAcceptor = manager.equals(self) || !containsAddress(to, self)
                 || !containsAddress(to, manager) ? null
                 : replicas.servingMember(p.acceptors().group(), p.acceptors().epoch());
+        List<Integer> localPositions = localAcceptor == null ? List.of() : positions(localAcceptor);
         for (int position : held) {
             if (waiting.contains(position) && vote) {
                 continue; // a refusal promises nothing and goes at once; a promise waits for the quarantine's end
             }
-            List<Integer> acceptedAt = List.of();
-            boolean acceptedHere = false;
-            if (localAcceptor != null) {
-                acceptedHere = true;
-                if (localAcceptor.commitAcceptors.acceptVote(
-                        new CommitAcceptor.Instance(p.tx(), p.key(), position), vote)) {
-                    acceptedAt = positions(localAcceptor);
-                }
-            }
+            List<Integer> acceptedAt = localAcceptor != null && localAcceptor.commitAcceptors.acceptVote(
+                    new CommitAcceptor.Instance(p.tx(), p.key(), position), vote) ? localPositions : List.of();
             TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch(),
                     acceptedAt);
             for (NodeRef n : to) {
-                if (!(acceptedHere && n.address().equals(self))) {
+                if (localAcceptor == null || !n.address().equals(self)) {
                     env.send(n.address(), v);
                 }
             }
