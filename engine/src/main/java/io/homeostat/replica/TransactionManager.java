@@ -426,12 +426,12 @@ public final class TransactionManager {
         }
         Address self = replicas.self().address();
         List<NodeRef> to = voteRecipients(p.acceptors(), self, p.tx().manager());
-        // the acceptor on this node, if it is one, accepts here and now, and the vote to the manager carries that
-        // acceptance (one message instead of a vote and a TxAccepted); only when the vote goes to the manager (it does
-        // not when the manager is no acceptor) and the manager is elsewhere (its own acceptances reach it locally)
+        // the acceptor on this node, if it is one (it serves the acceptor group at that epoch, so the vote goes to it),
+        // accepts here and now, and the vote to the manager carries that acceptance (one message instead of a vote and
+        // a TxAccepted); only when the vote goes to the manager (it does not when the manager is no acceptor) and the
+        // manager is elsewhere (its own acceptances reach it locally)
         Address manager = p.tx().manager();
-        ReplicaManager.Member localAcceptor = manager.equals(self) || !containsAddress(to, self)
-                || !containsAddress(to, manager) ? null
+        ReplicaManager.Member localAcceptor = manager.equals(self) || !containsAddress(to, manager) ? null
                 : replicas.servingMember(p.acceptors().group(), p.acceptors().epoch());
         List<Integer> localPositions = localAcceptor == null ? List.of() : positions(localAcceptor);
         for (int position : held) {
