@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * The holder side of lease renewal: the near-cache entries of one group that are due are renewed together, one
- * {@code LeaseRenew} per replica for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key (and the
+ * {@code LeaseRenew} per replica of the holder's lease quorum ({@link ReplicaManager#leaseQuorum}) for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key (and the
  * requests of one sweep bound for one node travel together, as a {@code LeaseRenewBundle}). This keeps a working set
  * local for as long as it is read (within the idle bound), whether or not each key happens to be read in the last part
  * of its lease.
@@ -26,7 +26,7 @@ import java.util.Set;
  * revoking their leases, and that majority shares a replica with any majority that extends.
  *
  * <p>Single-threaded, part of the node's protocol; bounded: at most {@link #MAX_BATCHES_IN_FLIGHT} batches, each ends
- * when every replica answered or the operation timeout passed.
+ * when every replica asked answered or the operation timeout passed.
  */
 final class LeaseRenewer {
 
@@ -35,12 +35,12 @@ final class LeaseRenewer {
     /** Key bytes one renewal request carries at most (with at least one key). */
     static final long MAX_KEY_BYTES_PER_BATCH = 64 * 1024;
     /**
-     * Renewal requests (each to every replica of its group) this node runs at once: room for a few sweeps' worth of
+     * Renewal requests (each to a majority of its group's replicas) this node runs at once: room for a few sweeps' worth of
      * one request per group with the default 256 groups, so that a slow sweep does not starve the later groups.
      */
     static final int MAX_BATCHES_IN_FLIGHT = 1_024;
 
-    /** One renewal request in flight, sent to every distinct replica of {@code view}. */
+    /** One renewal request in flight, sent to some distinct replicas of {@code view} (their positions a majority). */
     static final class Batch {
         final long id;
         final GroupView view;
@@ -53,17 +53,17 @@ final class LeaseRenewer {
         /** Keys a {@code Revoke} arrived for while the request was in flight: never extended. */
         final Set<Key> tainted = new HashSet<>();
         final Set<Address> answered = new HashSet<>();
-        /** Distinct nodes of {@code view}: the batch is over once each answered. */
+        /** The nodes asked: the batch is over once each answered. */
         final int replicas;
 
-        Batch(long id, GroupView view, long sentAtMillis, List<Renewal> keys) {
+        Batch(long id, GroupView view, int asked, long sentAtMillis, List<Renewal> keys) {
             this.id = id;
             this.view = view;
             this.sentAtMillis = sentAtMillis;
             this.keys = List.copyOf(keys);
             this.grantedPositions = new int[keys.size()];
             this.done = new boolean[keys.size()];
-            this.replicas = ReplicaManager.distinct(view).size();
+            this.replicas = asked;
         }
     }
 
@@ -85,9 +85,9 @@ final class LeaseRenewer {
         return batches.size() >= MAX_BATCHES_IN_FLIGHT;
     }
 
-    /** Registers a batch about to be sent to every distinct node of {@code view}. */
-    Batch start(long id, GroupView view, long sentAtMillis, List<Renewal> keys) {
-        Batch b = new Batch(id, view, sentAtMillis, keys);
+    /** Registers a batch about to be sent to {@code asked} distinct nodes of {@code view}. */
+    Batch start(long id, GroupView view, int asked, long sentAtMillis, List<Renewal> keys) {
+        Batch b = new Batch(id, view, asked, sentAtMillis, keys);
         batches.put(id, b);
         for (Renewal r : b.keys) {
             byKey.put(r.key(), b);

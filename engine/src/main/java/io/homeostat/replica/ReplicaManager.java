@@ -1388,7 +1388,7 @@ public final class ReplicaManager {
     /**
      * After member {@code m} stored a write to {@code key} that asked for it: offers the value now stored, under a
      * fresh read lease, to the holders whose leases on the key a recent write revoked here (they answered within half
-     * a lease). Nothing is offered while another transaction holds the key's write lock (its vote came after its
+     * a lease) and whose lease quorum this node is in ({@link #leaseQuorum}). Nothing is offered while another transaction holds the key's write lock (its vote came after its
      * revocations, so it would not revoke a lease granted now) or while writes wait on the key's leases; a holder is
      * skipped if the lease table is full. How the holder dates the lease: {@link OfferBoard}.
      */
@@ -1406,9 +1406,10 @@ public final class ReplicaManager {
         Tag tag = i == null ? Tag.ZERO : i.tag();
         Bytes value = i == null ? null : i.value();
         long epoch = m.acceptor.installed().epoch();
+        GroupView view = m.acceptor.installed();
         for (LeaseTable.Interest h : to) {
-            if (!m.leases.grant(key, h.holder(), now, config.leaseMillis())) {
-                continue;
+            if (!inLeaseQuorum(view, h.holder()) || !m.leases.grant(key, h.holder(), now, config.leaseMillis())) {
+                continue; // the holder's other replicas offer it; our lease would only add a revocation to each write
             }
             LeaseOffer o = new LeaseOffer(group, epoch, key, tag, value, h.nonce());
             if (h.holder().equals(self.address())) {
@@ -1577,8 +1578,8 @@ public final class ReplicaManager {
 
     /**
      * The renewal loop: every entry of this node's near cache past its renewal time that was read within
-     * {@code nearIdleMillis} asks its group's replicas to extend its leases, in one request per group and replica (at
-     * most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each). Entries nobody reads any more are left to lapse.
+     * {@code nearIdleMillis} asks the replicas of its group's lease quorum ({@link #leaseQuorum}) to extend its leases, in
+     * one request per group and replica (at most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each). Entries nobody reads any more are left to lapse.
      */
     private void renewDue(Environment env) {
         if (renewer.full()) {
@@ -1600,12 +1601,12 @@ public final class ReplicaManager {
             if (view == null) {
                 continue;
             }
-            List<NodeRef> replicas = distinct(view);
+            List<NodeRef> replicas = leaseQuorum(view, self.address());
             for (List<Renewal> keys : LeaseRenewer.chunks(g.getValue())) {
                 if (renewer.full()) {
                     break groups; // the rest waits for the next sweep; what is collected so far still goes
                 }
-                LeaseRenewer.Batch b = renewer.start(++nextId, view, now, keys);
+                LeaseRenewer.Batch b = renewer.start(++nextId, view, replicas.size(), now, keys);
                 env.setTimer(config.opTimeoutMillis(), new RenewTimeout(b.id));
                 LeaseRenew request = new LeaseRenew(b.id, view.group(), view.epoch(), keys);
                 long bytes = LeaseRenewer.keyBytes(keys);
@@ -1849,6 +1850,45 @@ public final class ReplicaManager {
 
     static List<NodeRef> distinct(GroupView v) {
         return new ArrayList<>(new LinkedHashSet<>(v.members()));
+    }
+
+    /**
+     * The replicas at which {@code holder} keeps its read leases on the keys of group {@code v}: the fewest distinct
+     * nodes whose positions make a majority, starting with the holder's own node when it is a member (a lease there
+     * costs no message), then the nodes after it in position order (else from a node picked by the group, to spread
+     * the load). A write revokes the leases each of its replicas granted, so every lease held beyond a majority costs
+     * each write to the key a revocation and its answer, and every renewal a request and its answer, while adding no
+     * safety: a lease is valid on a majority's grants, and any majority shares a replica with the write's. The holder
+     * renews there only, and a replica offers a value after a write only to holders whose quorum it is in. A first
+     * lease request still asks every replica, so that one slow or failed replica does not hold up a miss.
+     */
+    static List<NodeRef> leaseQuorum(GroupView v, Address holder) {
+        List<NodeRef> nodes = distinct(v);
+        int start = Math.floorMod(v.group(), nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).address().equals(holder)) {
+                start = i;
+                break;
+            }
+        }
+        List<NodeRef> out = new ArrayList<>(nodes.size());
+        int positions = 0;
+        for (int j = 0; j < nodes.size() && positions < v.majority(); j++) {
+            NodeRef n = nodes.get((start + j) % nodes.size());
+            out.add(n);
+            positions += indicesOf(v, n.address()).size();
+        }
+        return out;
+    }
+
+    /** Whether this node is one of {@code holder}'s lease quorum in view {@code v} ({@link #leaseQuorum}). */
+    private boolean inLeaseQuorum(GroupView v, Address holder) {
+        for (NodeRef n : leaseQuorum(v, holder)) {
+            if (n.address().equals(self.address())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Set<Integer> indicesOf(GroupView v, NodeRef n) {

@@ -44,7 +44,7 @@ class LeaseRenewerTest {
     @Test
     void aKeyIsExtendedOnceAMajorityOfPositionsExtendedIt() {
         LeaseRenewer r = new LeaseRenewer();
-        r.start(7, VIEW, 1_000, keys(3));
+        r.start(7, VIEW, 3, 1_000, keys(3));
         assertThat(r.renewing(Key.of("k1"))).isTrue();
         reply(r, A, 7, 3, 0, 1);
         assertThat(extended).as("one position of three").isEmpty();
@@ -61,7 +61,7 @@ class LeaseRenewerTest {
     @Test
     void aRevokedKeyIsNeverExtendedByGrantsInFlight() {
         LeaseRenewer r = new LeaseRenewer();
-        r.start(7, VIEW, 1_000, keys(2));
+        r.start(7, VIEW, 3, 1_000, keys(2));
         reply(r, A, 7, 3, 0, 1);
         r.taint(Key.of("k0"));
         reply(r, B, 7, 3, 0, 1);
@@ -72,7 +72,7 @@ class LeaseRenewerTest {
     @Test
     void repliesOfAnotherViewOrBatchOrOutOfRangeChangeNothing() {
         LeaseRenewer r = new LeaseRenewer();
-        r.start(7, VIEW, 1_000, keys(2));
+        r.start(7, VIEW, 3, 1_000, keys(2));
         reply(r, A, 7, 4, 0);          // another epoch
         reply(r, B, 8, 3, 0);          // another request
         reply(r, C, 7, 3, 5, -1);      // positions outside the request
@@ -88,9 +88,20 @@ class LeaseRenewerTest {
     }
 
     @Test
+    void aBatchAskedOfAQuorumEndsOnceThoseNodesAnswered() {
+        LeaseRenewer r = new LeaseRenewer();
+        r.start(7, VIEW, 2, 1_000, keys(1));
+        reply(r, A, 7, 3, 0);
+        assertThat(r.renewing(Key.of("k0"))).isTrue();
+        reply(r, B, 7, 3, 0);
+        assertThat(extended).containsExactly(Key.of("k0"));
+        assertThat(r.renewing(Key.of("k0"))).as("both nodes asked answered: the batch is over").isFalse();
+    }
+
+    @Test
     void aNodeHoldingTwoPositionsCountsForBoth() {
         LeaseRenewer r = new LeaseRenewer();
-        r.start(7, new GroupView(5, 3, List.of(A, A, B)), 1_000, keys(1));
+        r.start(7, new GroupView(5, 3, List.of(A, A, B)), 2, 1_000, keys(1));
         reply(r, A, 7, 3, 0);
         assertThat(extended).containsExactly(Key.of("k0"));
     }
