@@ -18,7 +18,8 @@ import java.util.function.BiConsumer;
  * extended by a majority, for the same tag, asked for after {@code renewAfterMillis}; see {@link LeaseRenewer}) gives
  * the entry a later end; until then the old end stands. Each entry remembers when it was last read here
  * ({@code lastUsedMillis}), so that entries nobody reads any more are left to lapse. Bounded in entries and in
- * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. A {@link NearCacheListener}
+ * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. An entry that has ended goes
+ * at the next renewal sweep ({@link #forEachDue}), if no read removed it before. A {@link NearCacheListener}
  * mirrors every change, so the threaded runtime can serve valid entries on the caller's thread.
  *
  * <p>Single-threaded, part of the node's protocol.
@@ -118,11 +119,21 @@ final class NearCache {
         return Math.max(e.lastUsedMillis(), listener.lastReadMillis(key));
     }
 
-    /** Calls {@code due} for every valid entry whose renewal time has come, in installation order. */
+    /**
+     * Calls {@code due} for every valid entry whose renewal time has come, in installation order, and drops the entries
+     * that have ended (here and in the mirror): an entry nobody reads lapses, and its value should not stay in memory,
+     * nor be visited by every later sweep, until the bounds push it out.
+     */
     void forEachDue(long nowMillis, BiConsumer<Key, Entry> due) {
-        for (Map.Entry<Key, Entry> e : entries.entrySet()) {
+        Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Key, Entry> e = it.next();
             Entry v = e.getValue();
-            if (nowMillis >= v.renewAfterMillis() && nowMillis < v.validUntilMillis()) {
+            if (nowMillis >= v.validUntilMillis()) {
+                it.remove();
+                valueBytes -= bytes(v);
+                listener.removed(e.getKey());
+            } else if (nowMillis >= v.renewAfterMillis()) {
                 due.accept(e.getKey(), v);
             }
         }

@@ -52,6 +52,26 @@ class NearCacheTest {
     }
 
     @Test
+    void aSweepOffersTheDueEntriesAndDropsTheLapsedOnes() {
+        NearCache c = cache(100);
+        byte[] sixteenth = new byte[(int) (NearCache.MAX_VALUE_BYTES / 16)];
+        c.install(Key.of("lapsed"), Tag.ZERO, Bytes.of(sixteenth), 100, 70, 0);
+        c.install(Key.of("due"), Tag.ZERO, Bytes.of("v"), 300, 150, 0);
+        c.install(Key.of("later"), Tag.ZERO, Bytes.of("v"), 400, 350, 0);
+        Set<Key> due = new HashSet<>();
+        c.forEachDue(200, (k, e) -> due.add(k));
+        assertThat(due).containsExactly(Key.of("due"));
+        assertThat(c.size()).as("the lapsed entry is gone, not left for the bounds").isEqualTo(2);
+        assertThat(mirror).containsExactlyInAnyOrder(Key.of("due"), Key.of("later"));
+        // its bytes went with it: fifteen more sixteenths of the byte bound fit without pushing anything out
+        for (int i = 0; i < 15; i++) {
+            c.install(Key.of("b" + i), Tag.ZERO, Bytes.of(sixteenth), 1_000);
+        }
+        assertThat(c.size()).isEqualTo(17);
+        assertThat(c.valid(Key.of("due"), 200)).isNotNull();
+    }
+
+    @Test
     void anEntryEndsAtItsValidityAndOnRemoval() {
         NearCache c = cache(10);
         c.install(Key.of("a"), Tag.ZERO, null, 100);
