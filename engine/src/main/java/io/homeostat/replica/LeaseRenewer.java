@@ -13,10 +13,10 @@ import java.util.Set;
 
 /**
  * The holder side of lease renewal: the near-cache entries of one group that are due are renewed together, one
- * {@code LeaseRenew} per replica of the holder's lease quorum ({@link ReplicaManager#leaseQuorum}) for up to {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key (and the
- * requests of one sweep bound for one node travel together, as a {@code LeaseRenewBundle}). This keeps a working set
- * local for as long as it is read (within the idle bound), whether or not each key happens to be read in the last part
- * of its lease.
+ * {@code LeaseRenew} per replica of the holder's lease quorum ({@link ReplicaManager#leaseQuorum}) for up to
+ * {@link #MAX_KEYS_PER_BATCH} keys, instead of one request per key (and the requests of one sweep bound for one node
+ * travel together, as a {@code LeaseRenewBundle}). This keeps a working set local for as long as it is read (within the
+ * idle bound), whether or not each key happens to be read in the last part of its lease.
  *
  * <p>Why an extension is safe: it is the renewal argument of {@link ReplicaManager#readNear}, key by key. A replica
  * extends a key's lease only if the key still has the tag the holder caches, is not write-locked and no write to it is
@@ -35,8 +35,9 @@ final class LeaseRenewer {
     /** Key bytes one renewal request carries at most (with at least one key). */
     static final long MAX_KEY_BYTES_PER_BATCH = 64 * 1024;
     /**
-     * Renewal requests (each to a majority of its group's replicas) this node runs at once: room for a few sweeps' worth of
-     * one request per group with the default 256 groups, so that a slow sweep does not starve the later groups.
+     * Renewal requests (each to a majority of its group's replicas) this node runs at once: room for a few sweeps'
+     * worth of one request per group with the default 256 groups, so that a slow sweep does not starve the later
+     * groups.
      */
     static final int MAX_BATCHES_IN_FLIGHT = 1_024;
 

@@ -1388,9 +1388,10 @@ public final class ReplicaManager {
     /**
      * After member {@code m} stored a write to {@code key} that asked for it: offers the value now stored, under a
      * fresh read lease, to the holders whose leases on the key a recent write revoked here (they answered within half
-     * a lease) and whose lease quorum this node is in ({@link #leaseQuorum}). Nothing is offered while another transaction holds the key's write lock (its vote came after its
-     * revocations, so it would not revoke a lease granted now) or while writes wait on the key's leases; a holder is
-     * skipped if the lease table is full. How the holder dates the lease: {@link OfferBoard}.
+     * a lease) and whose lease quorum this node is in ({@link #leaseQuorum}). Nothing is offered while another
+     * transaction holds the key's write lock (its vote came after its revocations, so it would not revoke a lease
+     * granted now) or while writes wait on the key's leases; a holder is skipped if the lease table is full. How the
+     * holder dates the lease: {@link OfferBoard}.
      */
     void offerAfterWrite(Environment env, Member m, int group, Key key) {
         if (config.leaseMillis() == 0 || m.recovering || m.locks.writeLocked(key)
@@ -1405,8 +1406,8 @@ public final class ReplicaManager {
         Item i = storage.get(group, key);
         Tag tag = i == null ? Tag.ZERO : i.tag();
         Bytes value = i == null ? null : i.value();
-        long epoch = m.acceptor.installed().epoch();
         GroupView view = m.acceptor.installed();
+        long epoch = view.epoch();
         for (LeaseTable.Interest h : to) {
             if (!inLeaseQuorum(view, h.holder()) || !m.leases.grant(key, h.holder(), now, config.leaseMillis())) {
                 continue; // the holder's other replicas offer it; our lease would only add a revocation to each write
@@ -1578,8 +1579,9 @@ public final class ReplicaManager {
 
     /**
      * The renewal loop: every entry of this node's near cache past its renewal time that was read within
-     * {@code nearIdleMillis} asks the replicas of its group's lease quorum ({@link #leaseQuorum}) to extend its leases, in
-     * one request per group and replica (at most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each). Entries nobody reads any more are left to lapse.
+     * {@code nearIdleMillis} asks the replicas of its group's lease quorum ({@link #leaseQuorum}) to extend its
+     * leases, in one request per group and replica (at most {@link LeaseRenewer#MAX_KEYS_PER_BATCH} keys each).
+     * Entries nobody reads any more are left to lapse.
      */
     private void renewDue(Environment env) {
         if (renewer.full()) {
