@@ -1878,7 +1878,11 @@ public final class ReplicaManager {
         for (int j = 0; j < nodes.size() && positions < v.majority(); j++) {
             NodeRef n = nodes.get((start + j) % nodes.size());
             out.add(n);
-            positions += indicesOf(v, n.address()).size();
+            for (NodeRef member : v.members()) {
+                if (member.address().equals(n.address())) {
+                    positions++; // counted here, not through indicesOf's set: this runs for every offer after a write
+                }
+            }
         }
         return out;
     }
