@@ -1889,8 +1889,13 @@ public final class ReplicaManager {
 
     /** Whether this node is one of {@code holder}'s lease quorum in view {@code v} ({@link #leaseQuorum}). */
     private boolean inLeaseQuorum(GroupView v, Address holder) {
-        for (NodeRef n : leaseQuorum(v, holder)) {
-            if (n.address().equals(self.address())) {
+        return containsAddress(leaseQuorum(v, holder), self.address());
+    }
+
+    /** Whether one of {@code nodes} has address {@code a}. */
+    static boolean containsAddress(List<NodeRef> nodes, Address a) {
+        for (NodeRef n : nodes) {
+            if (n.address().equals(a)) {
                 return true;
             }
         }

@@ -431,7 +431,7 @@ public final class TransactionManager {
         // a TxAccepted); only when the vote goes to the manager (it does not when the manager is no acceptor) and the
         // manager is elsewhere (its own acceptances reach it locally)
         Address manager = p.tx().manager();
-        ReplicaManager.Member localAcceptor = manager.equals(self) || !containsAddress(to, manager) ? null
+        ReplicaManager.Member localAcceptor = manager.equals(self) || !ReplicaManager.containsAddress(to, manager) ? null
                 : replicas.servingMember(p.acceptors().group(), p.acceptors().epoch());
         List<Integer> localPositions = localAcceptor == null ? List.of() : positions(localAcceptor);
         for (int position : held) {
@@ -448,15 +448,6 @@ public final class TransactionManager {
                 }
             }
         }
-    }
-
-    private static boolean containsAddress(List<NodeRef> nodes, Address a) {
-        for (NodeRef n : nodes) {
-            if (n.address().equals(a)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
