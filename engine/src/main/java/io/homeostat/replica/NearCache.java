@@ -83,8 +83,7 @@ final class NearCache {
             Iterator<Map.Entry<Key, Entry>> oldest = entries.entrySet().iterator();
             Map.Entry<Key, Entry> e = oldest.next();
             oldest.remove();
-            valueBytes -= bytes(e.getValue());
-            listener.removed(e.getKey());
+            dropped(e.getKey(), e.getValue());
         }
         entries.put(key, new Entry(tag, value, validUntilMillis, renewAfterMillis, nowMillis));
         valueBytes += size;
@@ -131,8 +130,7 @@ final class NearCache {
             Entry v = e.getValue();
             if (nowMillis >= v.validUntilMillis()) {
                 it.remove();
-                valueBytes -= bytes(v);
-                listener.removed(e.getKey());
+                dropped(e.getKey(), v);
             } else if (nowMillis >= v.renewAfterMillis()) {
                 due.accept(e.getKey(), v);
             }
@@ -142,9 +140,14 @@ final class NearCache {
     void remove(Key key) {
         Entry e = entries.remove(key);
         if (e != null) {
-            valueBytes -= bytes(e);
-            listener.removed(key);
+            dropped(key, e);
         }
+    }
+
+    /** Accounts for entry {@code e} of {@code key}, just taken out of {@link #entries}, and tells the mirror. */
+    private void dropped(Key key, Entry e) {
+        valueBytes -= bytes(e);
+        listener.removed(key);
     }
 
     private static long bytes(Entry e) {
