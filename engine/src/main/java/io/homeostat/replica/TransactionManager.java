@@ -494,7 +494,12 @@ public final class TransactionManager {
         // the member's lock, and the lock kept with the data of a group we just left (a state-transfer source must
         // not hand a decided lock to the new member, which would wait for a decision nobody sends it again)
         ReplicaManager.Member m = replicas.member(d.group());
-        boolean offer = offering.remove(new VoteKey(d.tx(), d.key())) != null;
+        // the decision answers duplicates of the prepare from now on (decided is checked first), so the vote goes:
+        // kept until the 100,000 newer ones push it out, every vote outlived many young collections, and copying
+        // them was most of a collection's pause (docs/BENCHMARKS.md, session 15)
+        VoteKey vk = new VoteKey(d.tx(), d.key());
+        votes.remove(vk);
+        boolean offer = offering.remove(vk) != null;
         replicas.cancelAfterQuarantine(d.key(), d.tx());
         if (release(m, d) && offer) {
             replicas.offerAfterWrite(env, m, d.group(), d.key());
