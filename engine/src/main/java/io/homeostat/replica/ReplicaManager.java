@@ -1850,8 +1850,15 @@ public final class ReplicaManager {
 
     // ------------------------------------------------------------------ helpers
 
+    /** The view's nodes, each once, in position order (a group has a handful: a list beats a hash set here). */
     static List<NodeRef> distinct(GroupView v) {
-        return new ArrayList<>(new LinkedHashSet<>(v.members()));
+        List<NodeRef> out = new ArrayList<>(v.members().size());
+        for (NodeRef n : v.members()) {
+            if (!out.contains(n)) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     /**
