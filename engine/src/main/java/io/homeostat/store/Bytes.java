@@ -48,11 +48,17 @@ public final class Bytes implements Comparable<Bytes> {
         return bytes.length;
     }
 
+    /** Whether {@code other} holds exactly these bytes (no copy is made). */
+    public boolean contentEquals(byte[] other) {
+        return Arrays.equals(bytes, other);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Bytes b && hash == b.hash && Arrays.equals(bytes, b.bytes);
     }
 
+    /** {@link Arrays#hashCode(byte[])} of the bytes, so that a copy of them hashes alike without a wrapper. */
     @Override
     public int hashCode() {
         return hash;

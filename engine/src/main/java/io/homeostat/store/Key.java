@@ -34,11 +34,17 @@ public final class Key implements Comparable<Key> {
         return bytes.length();
     }
 
+    /** Whether {@code other} holds exactly this key's bytes (no copy is made, unlike {@link #toBytes()}). */
+    public boolean contentEquals(byte[] other) {
+        return bytes.contentEquals(other);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Key k && bytes.equals(k.bytes);
     }
 
+    /** {@link java.util.Arrays#hashCode(byte[])} of the key's bytes. */
     @Override
     public int hashCode() {
         return bytes.hashCode();

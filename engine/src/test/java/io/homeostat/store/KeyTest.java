@@ -19,6 +19,19 @@ class KeyTest {
         assertThat(Key.of("page:Main")).isEqualTo(Key.of("page:Main".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
+    /** The caller-side near-cache mirror looks keys up by their bytes and by Key alike, relying on this. */
+    @Test
+    void comparesWithRawBytesWithoutACopyAndHashesLikeThem() {
+        byte[] b = {1, 2, 3};
+        Key k = Key.of(b);
+        assertThat(k.contentEquals(new byte[] {1, 2, 3})).isTrue();
+        assertThat(k.contentEquals(new byte[] {1, 2})).isFalse();
+        assertThat(k.contentEquals(new byte[] {1, 2, 4})).isFalse();
+        assertThat(k.hashCode()).isEqualTo(java.util.Arrays.hashCode(new byte[] {1, 2, 3}));
+        assertThat(Key.of("page:Main").hashCode())
+                .isEqualTo(java.util.Arrays.hashCode("page:Main".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Test
     void printsTextOrHex() {
         assertThat(Key.of("page:Main")).hasToString("page:Main");

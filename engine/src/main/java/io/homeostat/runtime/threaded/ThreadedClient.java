@@ -90,20 +90,37 @@ public final class ThreadedClient implements Homeostat {
     /**
      * A key of the mirror: the key's bytes and their hash, held directly (one pointer less to chase than {@link Key}
      * per lookup). Stored keys own a copy; a lookup wraps the caller's array without copying it, as a map lookup keeps
-     * nothing.
+     * nothing. The event loop looks up by its {@link Key} without copying it either (its hash is the same function of
+     * the same bytes): the renewal sweep asks about every near-cache entry five times a second, and a copy per entry
+     * was a sixth of all the memory a node allocated in the 90/10 mix (docs/BENCHMARKS.md, session 15).
      */
     private static final class MirrorKey {
-        final byte[] bytes;
+        final byte[] bytes; // null in a lookup by Key
+        final Key key; // set in a lookup by Key only
         final int hash;
 
         MirrorKey(byte[] bytes) {
             this.bytes = bytes;
+            this.key = null;
             this.hash = Arrays.hashCode(bytes);
+        }
+
+        /** A lookup only: never stored (its bytes are the key's own). */
+        MirrorKey(Key key) {
+            this.bytes = null;
+            this.key = key;
+            this.hash = key.hashCode();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof MirrorKey k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+            if (!(o instanceof MirrorKey k) || hash != k.hash) {
+                return false;
+            }
+            if (bytes != null) {
+                return k.bytes != null ? Arrays.equals(bytes, k.bytes) : k.key.contentEquals(bytes);
+            }
+            return k.bytes != null ? key.contentEquals(k.bytes) : key.equals(k.key);
         }
 
         @Override
@@ -153,12 +170,12 @@ public final class ThreadedClient implements Homeostat {
 
             @Override
             public void removed(Key key) {
-                near.remove(new MirrorKey(key.toBytes()));
+                near.remove(new MirrorKey(key));
             }
 
             @Override
             public long lastReadMillis(Key key) {
-                NearValue v = near.get(new MirrorKey(key.toBytes()));
+                NearValue v = near.get(new MirrorKey(key));
                 return v == null ? Long.MIN_VALUE : v.lastHitMillis;
             }
         }));
@@ -450,7 +467,7 @@ public final class ThreadedClient implements Homeostat {
      * nothing.
      */
     private Read readForCommit(Key k, long deadlineNanos, Context tx) {
-        NearValue v = near.get(new MirrorKey(k.toBytes()));
+        NearValue v = near.get(new MirrorKey(k));
         if (v != null && v.hit(node.nowMillis())) {
             return new Read(v.tag, v.value);
         }
