@@ -101,7 +101,7 @@ class JGroupsConfigTest {
     void batchBoundsHaveDefaultsAndAreValidatedByName() {
         JGroupsOptions d = base().build();
         assertThat(d.maxBatchMessages()).isEqualTo(64);
-        assertThat(d.maxBatchBytes()).isEqualTo(64 * 1024);
+        assertThat(d.maxBatchBytes()).isEqualTo(56 * 1024);
         assertThat(base().maxBatchMessages(1).build().toBuilder().build().maxBatchMessages()).isEqualTo(1);
         assertThatThrownBy(() -> base().maxBatchMessages(0).build()).isInstanceOf(JGroupsConfigException.class)
                 .hasMessageContaining("JGroupsOptions.maxBatchMessages");
