@@ -262,7 +262,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         /**
          * Below the shipped stacks' FRAG2 frag_size (60K, JGroups' own headers included), so that a full batch is not
          * cut in two and copied together again on arrival (in the 90/10 mix of the L2 benchmark, 64 KiB batches made
-         * FRAG2's reassembly a twentieth of all allocation; docs/BENCHMARKS.md, session 15).
+         * FRAG2's reassembly about 4 % of all allocation; docs/BENCHMARKS.md, session 15).
          */
         private int maxBatchBytes = 56 * 1024;
         private long routeGraceMillis = 30_000;

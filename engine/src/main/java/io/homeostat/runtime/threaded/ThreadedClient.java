@@ -92,7 +92,7 @@ public final class ThreadedClient implements Homeostat {
      * per lookup). Stored keys own a copy; a lookup wraps the caller's array without copying it, as a map lookup keeps
      * nothing. The event loop looks up by its {@link Key} without copying it either (its hash is the same function of
      * the same bytes): the renewal sweep asks about every near-cache entry five times a second, and a copy per entry
-     * was a sixth of all the memory a node allocated in the 90/10 mix (docs/BENCHMARKS.md, session 15).
+     * was about a sixth of all allocation in the L2 benchmark's 90/10 mix (docs/BENCHMARKS.md, session 15).
      */
     private static final class MirrorKey {
         final byte[] bytes; // null in a lookup by Key
