@@ -55,7 +55,7 @@ final class LeaseRenewer {
         final Set<Key> tainted = new HashSet<>();
         final Set<Address> answered = new HashSet<>();
         /** The nodes asked: the batch is over once each answered. */
-        final int replicas;
+        final int asked;
 
         Batch(long id, GroupView view, int asked, long sentAtMillis, List<Renewal> keys) {
             this.id = id;
@@ -64,7 +64,7 @@ final class LeaseRenewer {
             this.keys = List.copyOf(keys);
             this.grantedPositions = new int[keys.size()];
             this.done = new boolean[keys.size()];
-            this.replicas = asked;
+            this.asked = asked;
         }
     }
 
@@ -134,7 +134,7 @@ final class LeaseRenewer {
                 extended.extended(b, renewal);
             }
         }
-        if (b.answered.size() >= b.replicas) {
+        if (b.answered.size() >= b.asked) {
             end(b.id);
         }
     }
