@@ -161,6 +161,7 @@ public final class Main {
         long unavailable = 0;
         long lost = 0;
         long violations = 0;
+        long acceptorInstances = 0;
         Map<String, Long> faults = new java.util.TreeMap<>();
         List<Long> failing = new ArrayList<>();
         boolean single = o.firstSeed == o.lastSeed;
@@ -175,14 +176,16 @@ public final class Main {
             aborted += r.aborted();
             unavailable += r.failed();
             lost += r.lostAcknowledgedWrites();
+            acceptorInstances += r.acceptorInstances();
             r.faults().forEach((k, v) -> faults.merge(k, (long) v, Long::sum));
             boolean safe = r.safe();
             if (!safe) {
                 violations++;
             }
             if (!o.quiet || !r.ok()) {
-                out.printf(Locale.ROOT, "seed %d: %s, %d operations, %d committed, %d aborted, %d unavailable%n",
-                        seed, r.ok() ? "ok" : "FAILED", r.operations(), r.committed(), r.aborted(), r.failed());
+                out.printf(Locale.ROOT, "seed %d: %s, %d operations, %d committed, %d aborted, %d unavailable, %d "
+                        + "acceptor instances left%n", seed, r.ok() ? "ok" : "FAILED", r.operations(), r.committed(),
+                        r.aborted(), r.failed(), r.acceptorInstances());
             }
             if (!r.ok()) {
                 failing.add(seed);
@@ -204,6 +207,8 @@ public final class Main {
         f.put("faults", faults);
         f.put("violations", violations);
         f.put("lostAcknowledgedWrites", lost);
+        // Paxos Commit acceptor instances still kept at the end of the runs (state a decided transaction leaves behind)
+        f.put("acceptorInstancesLeft", acceptorInstances);
         f.put("failingSeeds", failing);
         out.println(io.homeostat.sim.Json.object(f));
         return failing.isEmpty() ? 0 : 1;

@@ -71,7 +71,7 @@ class MainTest {
         Run r = run("simulate", "--scenario", "txn-nofault", "--seeds", "1..2", "--quiet");
         assertThat(r.status()).as(r.out()).isZero();
         for (String field : List.of("seeds", "operations", "committed", "aborted", "unavailable", "violations",
-                "lostAcknowledgedWrites", "failingSeeds")) {
+                "lostAcknowledgedWrites", "acceptorInstancesLeft", "failingSeeds")) {
             assertThat(r.lastLine()).contains("\"" + field + "\":");
         }
         assertThat(r.lastLine()).contains("\"seeds\":2", "\"violations\":0", "\"failingSeeds\":[]");
