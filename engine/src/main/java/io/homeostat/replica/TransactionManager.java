@@ -105,6 +105,17 @@ public final class TransactionManager {
     private static final int MAX_FORGETTING_KEPT = 20_000;
     /** How long acknowledgements and forgets wait to travel together (each list also goes once it is full). */
     static final long ACK_FLUSH_MILLIS = 20;
+    /**
+     * A decision whose acknowledgements have not all come goes again to the item's current replicas, at most this many
+     * times: {@link #takeoverAfterMillis} after the decision, then 1, 2, 3, ... times that after the resend before (all
+     * six within 16 of those delays). A node that crashed never acknowledges, and the member that replaced it never got
+     * the decision: only the resend lets the acceptors forget.
+     */
+    static final int MAX_DECIDE_RESENDS = 6;
+    /** Decisions resent per lock-query tick at most (a crash leaves every transaction in flight unacknowledged). */
+    static final int MAX_DECIDE_RESENDS_PER_TICK = 512;
+    /** Epochs whose acknowledgements one item of a decided transaction keeps apart at most (the newest ones). */
+    private static final int MAX_ACK_EPOCHS = 4;
     private static final int MAX_VOTES_KEPT = 100_000;
     /** How long and how often a commit waits for a view lookup before giving up. */
     private static final long VIEW_WAIT_MILLIS = 50;
@@ -284,7 +295,7 @@ public final class TransactionManager {
         // replica finishing in its place does not (its transaction's acceptor state is kept)
         boolean collect = tx.rank == 0 && !tx.views.isEmpty();
         if (collect) {
-            forgetting.put(tx.id, new Forgetting(tx.views, tx.acceptors));
+            forgetting.put(tx.id, new Forgetting(tx.views, tx.acceptors, env.nowMillis() + takeoverAfterMillis));
         }
         for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
             TxDecide d = new TxDecide(tx.id, commit, e.getValue().group(), e.getKey(),
@@ -505,11 +516,14 @@ public final class TransactionManager {
             replicas.offerAfterWrite(env, m, d.group(), d.key());
         }
         release(replicas.retiredMember(d.group()), d);
-        // Acknowledge to the manager only as a member serving the prepare's epoch: a lock copied by state transfer
-        // lives at a later epoch, and its source installed that epoch before serving the copy, so an acknowledgement
-        // from the prepare's epoch means no copy of this position's lock was made before the release.
-        if (d.epoch() >= 0 && m != null && !m.recovering && m.acceptor.installed().epoch() == d.epoch()) {
-            queue(env, doneOut, d.tx().manager(), new TxDone.Done(d.tx(), d.key(), d.epoch(), positions(m)),
+        // Acknowledge to the manager as a member serving the prepare's epoch or a later one, naming the epoch served:
+        // the manager lets the acceptors forget once every position of one epoch has acknowledged at that epoch. A
+        // lock is copied only by state transfer, into a member recovering at a later epoch, from a source that
+        // installed that epoch before serving the copy; so when every position of epoch E acknowledged at E, each
+        // released its lock before any copy of it was made at a later epoch (docs/CONSISTENCY.md).
+        long serving = m == null ? -1 : m.acceptor.installed().epoch();
+        if (d.epoch() >= 0 && m != null && !m.recovering && serving >= d.epoch()) {
+            queue(env, doneOut, d.tx().manager(), new TxDone.Done(d.tx(), d.key(), serving, positions(m)),
                     TxDone::new);
         }
     }
@@ -543,32 +557,83 @@ public final class TransactionManager {
         }
     }
 
-    /** A position acknowledged a decision; once every position of every item did, the acceptors may forget. */
+    /**
+     * Positions acknowledged a decision at an epoch (the prepare's or a later one); once, for every item, every position
+     * of one epoch did so at that epoch, the acceptors may forget.
+     */
     private void onDone(Environment env, TxDone.Done done) {
         Forgetting f = forgetting.get(done.tx());
         if (f == null) {
             return;
         }
         GroupView v = f.views.get(done.key());
-        if (v == null || v.epoch() != done.epoch()) {
+        if (v == null || done.epoch() < v.epoch()) {
             return;
         }
-        java.util.BitSet acked = f.acked.computeIfAbsent(done.key(), k -> new java.util.BitSet());
-        for (int p : done.positions()) {
-            if (p >= 0 && p < v.replication()) {
-                acked.set(p);
-            }
-        }
-        for (Map.Entry<Key, GroupView> e : f.views.entrySet()) {
-            java.util.BitSet b = f.acked.get(e.getKey());
-            if (b == null || b.cardinality() < e.getValue().replication()) {
+        f.ack(done.key(), done.epoch(), done.positions(), v.replication());
+        for (Key key : f.views.keySet()) {
+            if (!f.complete(key)) {
                 return;
             }
         }
         forgetting.remove(done.tx());
         TxForget.Forget forget = new TxForget.Forget(done.tx(), f.acceptors.group());
-        for (NodeRef n : ReplicaManager.distinct(f.acceptors)) {
+        List<NodeRef> to = new ArrayList<>(ReplicaManager.distinct(f.acceptors));
+        GroupView now = replicas.bestView(f.acceptors.group());
+        if (now != null && now.epoch() > f.acceptors.epoch()) {
+            // the acceptor group moved on, and its new members took the acceptor state with them
+            for (NodeRef n : ReplicaManager.distinct(now)) {
+                if (!ReplicaManager.containsAddress(to, n.address())) {
+                    to.add(n);
+                }
+            }
+        }
+        for (NodeRef n : to) {
             queue(env, forgetOut, n.address(), forget, TxForget::new);
+        }
+    }
+
+    /**
+     * Sends again the decisions whose acknowledgements are overdue, to the replicas of each unacknowledged item's
+     * current view (they acknowledge at the epoch they serve); looks for a newer view of a group whose decision went
+     * out more than once already. Bounded per tick and per decision.
+     */
+    private void resendDecisions(Environment env) {
+        long now = env.nowMillis();
+        int budget = MAX_DECIDE_RESENDS_PER_TICK;
+        Set<Integer> searched = new java.util.HashSet<>();
+        for (Map.Entry<TxId, Forgetting> e : forgetting.entrySet()) {
+            Forgetting f = e.getValue();
+            if (f.resends >= MAX_DECIDE_RESENDS || now < f.nextResendMillis) {
+                continue;
+            }
+            Boolean commit = decided.get(e.getKey());
+            if (commit == null) {
+                continue; // pushed out of the decisions kept: it cannot be sent again
+            }
+            f.resends++;
+            f.nextResendMillis = now + takeoverAfterMillis * f.resends;
+            for (Map.Entry<Key, GroupView> item : f.views.entrySet()) {
+                if (f.complete(item.getKey())) {
+                    continue;
+                }
+                int group = item.getValue().group();
+                GroupView current = replicas.bestView(group);
+                if (current == null || current.epoch() < item.getValue().epoch()) {
+                    current = item.getValue();
+                }
+                if (f.resends > 1 && searched.add(group)) {
+                    replicas.searchView(env, group); // the members of a view we do not know yet have not heard
+                }
+                TxDecide d = new TxDecide(e.getKey(), commit, group, item.getKey(), item.getValue().epoch());
+                for (NodeRef n : ReplicaManager.distinct(current)) {
+                    env.send(n.address(), d);
+                }
+                budget--;
+            }
+            if (budget <= 0) {
+                return;
+            }
         }
     }
 
@@ -589,15 +654,14 @@ public final class TransactionManager {
         }
     }
 
-    /** Paxos Commit acceptor instances this node keeps, over the groups it serves and has left. */
+    /**
+     * Paxos Commit acceptor instances this node keeps for the groups it serves. The copies kept with a removed member's
+     * data are not counted: they go with that data when its retention ends.
+     */
     public long acceptorInstances() {
         long n = 0;
         for (int g : replicas.memberGroupIds()) {
             n += replicas.member(g).commitAcceptors.size();
-        }
-        for (int g : replicas.retiredGroupIds()) {
-            ReplicaManager.Member m = replicas.retiredMember(g);
-            n += m == null ? 0 : m.commitAcceptors.size();
         }
         return n;
     }
@@ -786,6 +850,7 @@ public final class TransactionManager {
             flush(env);
         } else if (t instanceof LockQueryTick) {
             queryOldLocks(env);
+            resendDecisions(env);
             env.setTimer(lockQueryIntervalMillis, t);
         }
     }
@@ -812,15 +877,49 @@ public final class TransactionManager {
     private record Participation(TxPrepare prepare, long sinceMillis, int rank) {
     }
 
-    /** A decided transaction's acknowledgements so far: per item, the positions that acknowledged. */
+    /**
+     * A decided transaction's acknowledgements so far: per item and epoch, the positions that acknowledged at that
+     * epoch (the newest {@link #MAX_ACK_EPOCHS} epochs per item); and when its decision goes out again.
+     */
     private static final class Forgetting {
         final Map<Key, GroupView> views;
         final GroupView acceptors;
-        final Map<Key, java.util.BitSet> acked = new HashMap<>();
+        final Map<Key, TreeMap<Long, java.util.BitSet>> acked = new HashMap<>();
+        long nextResendMillis;
+        int resends;
 
-        Forgetting(Map<Key, GroupView> views, GroupView acceptors) {
+        Forgetting(Map<Key, GroupView> views, GroupView acceptors, long firstResendMillis) {
             this.views = views;
             this.acceptors = acceptors;
+            this.nextResendMillis = firstResendMillis;
+        }
+
+        void ack(Key key, long epoch, List<Integer> positions, int replication) {
+            TreeMap<Long, java.util.BitSet> byEpoch = acked.computeIfAbsent(key, k -> new TreeMap<>());
+            java.util.BitSet b = byEpoch.computeIfAbsent(epoch, k -> new java.util.BitSet());
+            for (int p : positions) {
+                if (p >= 0 && p < replication) {
+                    b.set(p);
+                }
+            }
+            while (byEpoch.size() > MAX_ACK_EPOCHS) {
+                byEpoch.pollFirstEntry();
+            }
+        }
+
+        /** Every position of some epoch acknowledged at that epoch. */
+        boolean complete(Key key) {
+            TreeMap<Long, java.util.BitSet> byEpoch = acked.get(key);
+            if (byEpoch == null) {
+                return false;
+            }
+            int r = views.get(key).replication();
+            for (java.util.BitSet b : byEpoch.values()) {
+                if (b.cardinality() >= r) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -67,16 +67,17 @@ public sealed interface TxnMessage extends Message {
 
     /**
      * The decision, to the item's group members: release the locks, applying the write on commit. {@code epoch} is the
-     * item's view epoch at prepare when the manager sends it (the members then acknowledge with {@link TxDone}), -1
-     * when a finisher or an answer to {@link TxQuery} sends it.
+     * item's view epoch at prepare when the manager sends it, first to that view's members and, while acknowledgements
+     * are missing, again to the members of the newest view it knows (the members then acknowledge with {@link TxDone});
+     * -1 when a finisher or an answer to {@link TxQuery} sends it.
      */
     record TxDecide(TxId tx, boolean commit, int group, Key key, long epoch) implements TxnMessage {
     }
 
     /**
      * Member to manager, gathered over a few milliseconds: for each {@link Done}, serving {@code positions} of the
-     * item's group at {@code epoch} (the prepare's), it applied the decision and holds no lock of the transaction on
-     * {@code key}. At most {@link #MAX_PARTS} parts; the rest of a longer one is ignored.
+     * item's group at {@code epoch} (the prepare's or a later one), it applied the decision and holds no lock of the
+     * transaction on {@code key}. At most {@link #MAX_PARTS} parts; the rest of a longer one is ignored.
      */
     record TxDone(List<Done> done) implements TxnMessage {
         public static final int MAX_PARTS = 256;

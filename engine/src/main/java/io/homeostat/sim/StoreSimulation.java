@@ -48,7 +48,8 @@ public final class StoreSimulation {
      * What a run observed. The transaction workloads ({@code bank}, {@code cycle}, {@code listAppend}) are null in the
      * key-value scenarios. {@code undecided} counts the locks still held and the transactions still undecided at the
      * end, after the liveness phase: it must be 0. {@code acceptorInstances} counts the Paxos Commit acceptor instances
-     * live nodes still keep at the end (the state of decided transactions is dropped once every lock is gone).
+     * live nodes still keep at the end for the groups they serve (the state of decided transactions is dropped once
+     * every lock is gone; a removed member's copy goes with its data when that data's retention ends).
      */
     public record Result(String scenario, long seed, int nodes, long operations, long succeeded, long failed,
             long unknown, double simulatedSeconds, String traceDigest, LinearizabilityResult linearizability,

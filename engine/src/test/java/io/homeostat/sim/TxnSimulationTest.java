@@ -91,25 +91,35 @@ class TxnSimulationTest {
     /**
      * Acceptor state does not grow with the number of transactions: once every position of every item acknowledged the
      * decision, the manager lets the acceptors forget. Without that, every transaction left R x R instances per item
-     * behind for good (a heap that only grows, and state transfers that stop fitting in a frame). Under faults some
-     * state stays by design (a missing acknowledgement keeps it); without faults only stragglers (a vote that reached
-     * an acceptor after the forget) may.
+     * behind for good (a heap that only grows, and state transfers that stop fitting in a frame). A crashed replica
+     * never acknowledges, so the manager sends an unacknowledged decision again to the item's newer view, whose members
+     * acknowledge at their epoch. Under faults some state stays by design (a manager that crashed collects nothing);
+     * without faults only stragglers (a vote that reached an acceptor after the forget) may. Judged over all the seeds
+     * together, since one seed whose crashes hit busy managers leaves more than the others.
+     *
+     * <p>Instances per transaction left at the groups' serving members, seeds 1 to 10: without forgetting 17.5 (no
+     * faults) and 19.4 (crashes, seed 1 alone); with forgetting but no resend, 0 and 1.2 (crashes; 0.21 to 2.1 per
+     * seed); with resends, 0 and 0.07 (0.01 to 0.27 per seed).
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"txn-nofault, 0.2", "txn-crash, 4.0"})
+    @CsvSource({"txn-nofault, 0.05", "txn-crash, 0.3"})
     void acceptorsForgetTransactionsOnceEveryLockIsGone(String scenario, double maxLeftPerTransaction)
             throws Exception {
+        long transactions = 0;
+        long left = 0;
+        StringBuilder seeds = new StringBuilder();
         for (StoreSimulation.Result r : runSeeds(scenario, Math.max(1, 10 * PERCENT / 100), CONFIG)) {
-            long transactions = r.committed() + r.aborted();
-            assertThat(transactions).isPositive();
-            // without forgetting (seed 1): 17.5 instances per transaction left without faults, 19.4 with crashes;
-            // with it 0.04 and 1.2
-            assertThat((double) r.acceptorInstances() / transactions)
-                    .as("seed %d (replay: bin/homeostat simulate --scenario %s --seed %d): %d acceptor instances left "
-                            + "after %d transactions", r.seed(), scenario, r.seed(), r.acceptorInstances(),
-                            transactions)
-                    .isLessThanOrEqualTo(maxLeftPerTransaction);
+            long committedOrAborted = r.committed() + r.aborted();
+            assertThat(committedOrAborted).as("seed %d ran transactions", r.seed()).isPositive();
+            transactions += committedOrAborted;
+            left += r.acceptorInstances();
+            seeds.append(String.format(java.util.Locale.ROOT, " seed %d: %d after %d;", r.seed(),
+                    r.acceptorInstances(), committedOrAborted));
         }
+        assertThat((double) left / transactions)
+                .as("acceptor instances left per transaction (replay one: bin/homeostat simulate --scenario %s --seed "
+                        + "N):%s", scenario, seeds)
+                .isLessThanOrEqualTo(maxLeftPerTransaction);
     }
 
     /** Five replicas per key: two of a group's replicas may crash at once, and everything still holds. */
