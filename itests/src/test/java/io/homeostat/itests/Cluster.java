@@ -240,6 +240,40 @@ final class Cluster implements AutoCloseable {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
+    /**
+     * The Paxos Commit acceptor instances the live nodes keep for their groups, summed over them ({@code
+     * transactions.acceptorInstances} of /status); -1 if a node does not answer.
+     */
+    long acceptorInstances() {
+        long sum = 0;
+        for (NodeProcess n : live()) {
+            JsonNode s = status(n);
+            if (s == null) {
+                return -1;
+            }
+            sum += s.get("transactions").get("acceptorInstances").asLong();
+        }
+        return sum;
+    }
+
+    /**
+     * Waits until the live nodes keep at most {@code max} acceptor instances in all; returns the count then. Fails
+     * after {@code deadlineMillis} with the count last seen.
+     */
+    long awaitAcceptorInstancesAtMost(long max, long deadlineMillis) throws InterruptedException {
+        long end = System.nanoTime() + deadlineMillis * 1_000_000;
+        long n;
+        while ((n = acceptorInstances()) < 0 || n > max) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("the live nodes still keep " + n + " Paxos Commit acceptor instances after "
+                        + deadlineMillis + " ms (at most " + max + " expected once decisions are acknowledged); every "
+                        + "live node's /status is in " + dumpStatuses("acceptors"));
+            }
+            Thread.sleep(POLL_INTERVAL_MILLIS);
+        }
+        return n;
+    }
+
     /** Writes every live node's /status to a file for the post-mortem; returns its path. */
     Path dumpStatuses(String why) {
         Path f = logs.resolve(why + "-status-" + System.currentTimeMillis() + ".json");

@@ -233,6 +233,7 @@ final class HttpApi implements AutoCloseable {
         Map<String, Object> txns = new LinkedHashMap<>();
         txns.put("active", s.activeTransactions());
         txns.put("locks", s.locks());
+        txns.put("acceptorInstances", s.acceptorInstances());
         out.put("transactions", txns);
         Map<String, Object> counters = new LinkedHashMap<>();
         counters.put("handledMessages", s.handledMessages());

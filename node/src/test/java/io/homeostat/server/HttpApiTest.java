@@ -190,6 +190,7 @@ class HttpApiTest {
         assertThat(g.get("members").get(0).asText()).isEqualTo("solo");
         assertThat(g.get("epoch").asLong()).isPositive();
         assertThat(s.get("counters").get("handledMessages").asLong()).isPositive();
+        assertThat(s.get("transactions").get("acceptorInstances").isIntegralNumber()).as("%s", s).isTrue();
         assertThat(s.get("faultInjection").get("enabled").asBoolean()).isFalse();
         assertThat(s.get("extra").asInt()).isEqualTo(1);
     }

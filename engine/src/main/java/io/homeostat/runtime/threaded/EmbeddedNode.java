@@ -108,12 +108,14 @@ public final class EmbeddedNode implements AutoCloseable {
      * A snapshot of the node for operators: its ring neighbours, the replica groups it holds, its event loop's
      * counters, and the recent actions of its self-management loops (oldest first, at most
      * {@link ActionLog#MAX_ACTIONS}; {@code atMillis} on the node's monotonic clock, compare with {@code nowMillis}),
-     * and how many keys its near cache holds under read leases.
+     * how many keys its near cache holds under read leases, and how many Paxos Commit acceptor instances it keeps for
+     * the groups it serves ({@code acceptorInstances}: those of transactions in flight, plus what a transaction whose
+     * manager crashed left behind; it should not grow with the number of transactions).
      */
     public record Status(String address, String ringId, String predecessor, List<String> successors,
             List<GroupStatus> groups, int activeTransactions, List<String> locks, long handledMessages,
             long droppedMessages, long handlerFailures, int queuedInboxMessages, long nowMillis,
-            List<ActionLog.Action> recentActions, int nearCacheEntries) {
+            List<ActionLog.Action> recentActions, int nearCacheEntries, long acceptorInstances) {
         public Status {
             successors = List.copyOf(successors);
             groups = List.copyOf(groups);
@@ -227,7 +229,8 @@ public final class EmbeddedNode implements AutoCloseable {
                 pred == null ? null : pred.address().toString(), succ, groups,
                 protocol.transactions().activeTransactions(), protocol.transactions().describeLocks(),
                 node.handledMessages(), node.droppedMessages(), node.handlerFailures(), node.queuedInboxMessages(),
-                node.nowMillis(), protocol.actions().recent(), r.nearCacheSize());
+                node.nowMillis(), protocol.actions().recent(), r.nearCacheSize(),
+                protocol.transactions().acceptorInstances());
     }
 
     /**
