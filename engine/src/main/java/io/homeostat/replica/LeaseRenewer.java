@@ -139,15 +139,19 @@ final class LeaseRenewer {
         }
     }
 
-    /** The batch's time is up (or it was answered in full): forget it; keys not extended keep their old end. */
-    void end(long id) {
+    /**
+     * The batch's time is up (or it was answered in full): forget it; keys not extended keep their old end. Returns the
+     * batch if it was still in flight, so that the caller sees who answered (null if it had ended already).
+     */
+    Batch end(long id) {
         Batch b = batches.remove(id);
         if (b == null) {
-            return;
+            return null;
         }
         for (Renewal r : b.keys) {
             byKey.remove(r.key(), b);
         }
+        return b;
     }
 
     /** The key bytes of {@code keys}, as {@link #chunks} counts them. */

@@ -185,6 +185,15 @@ public final class ReplicaManager {
     private final NearCache near;
     /** Renewals of near-cache entries in flight. */
     private final LeaseRenewer renewer = new LeaseRenewer();
+    /**
+     * Groups whose lease-quorum renewal went partly unanswered: while the group's view is still the one it was sent in,
+     * and for at most {@link #RENEW_AT_EVERY_REPLICA_LEASES} lease periods, renewals go to every replica of the group,
+     * so that a quorum member that is dead (until failure detection changes the view) or cut off from this node alone
+     * does not make every lease lapse. At most one entry per group.
+     */
+    private final Map<Integer, EveryReplica> renewAtEveryReplica = new HashMap<>();
+    /** Lease periods for which renewals go to every replica after a quorum member left one unanswered. */
+    static final int RENEW_AT_EVERY_REPLICA_LEASES = 10;
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
     /** The highest view-change ballot seen per group. */
@@ -264,7 +273,12 @@ public final class ReplicaManager {
             renewDue(env);
             env.setTimer(renewSweepMillis(), tick);
         } else if (tick instanceof RenewTimeout t) {
-            renewer.end(t.batchId());
+            LeaseRenewer.Batch b = renewer.end(t.batchId());
+            if (b != null && b.answered.size() < b.asked) {
+                // a replica of the lease quorum did not answer: until the group's view changes, renew at all of them
+                renewAtEveryReplica.put(b.view.group(), new EveryReplica(b.view.epoch(),
+                        env.nowMillis() + RENEW_AT_EVERY_REPLICA_LEASES * config.leaseMillis()));
+            }
         } else if (tick instanceof CheckTick) {
             claimOwnedSlots(env);
             env.setTimer(config.checkIntervalMillis(), tick);
@@ -1603,7 +1617,12 @@ public final class ReplicaManager {
             if (view == null) {
                 continue;
             }
-            List<NodeRef> replicas = leaseQuorum(view, self.address());
+            EveryReplica every = renewAtEveryReplica.get(g.getKey());
+            if (every != null && (every.epoch() != view.epoch() || now >= every.untilMillis())) {
+                renewAtEveryReplica.remove(g.getKey()); // a new view, or time to try the lease quorum again
+                every = null;
+            }
+            List<NodeRef> replicas = every != null ? distinct(view) : leaseQuorum(view, self.address());
             for (List<Renewal> keys : LeaseRenewer.chunks(g.getValue())) {
                 if (renewer.full()) {
                     break groups; // the rest waits for the next sweep; what is collected so far still goes
@@ -1991,6 +2010,10 @@ public final class ReplicaManager {
      * Data kept after removal from a group, as a state-transfer source: the items in storage, and the member's locks,
      * commit-acceptor state and transactions (a prepared vote must reach the new member as surely as the data).
      */
+    /** Renewals of a group go to every replica while its view has {@code epoch}, until {@code untilMillis}. */
+    private record EveryReplica(long epoch, long untilMillis) {
+    }
+
     private record Retired(long removedAtEpoch, Set<Integer> indices, long expiresAtMillis, Member member) {
     }
 

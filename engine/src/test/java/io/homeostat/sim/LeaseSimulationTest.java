@@ -388,6 +388,47 @@ class LeaseSimulationTest {
     }
 
     /**
+     * A key read steadily stays local when a replica of the reader's lease quorum stops answering the reader (a cut
+     * between the two alone: the rest of the cluster still reaches that replica, so no view change comes to end it).
+     * The first renewal the cut replica leaves unanswered ends without a majority; the next ones go to every replica of
+     * the group, and the two that answer are a majority. Without that, the entry lapsed every lease period and the
+     * next read went to the replicas again.
+     */
+    @Test
+    void aKeyReadSteadilyStaysLocalWhenAReplicaOfItsLeaseQuorumStopsAnswering() {
+        for (long seed = 1; seed <= 3; seed++) {
+            ReaderRun r = readerRun(seed, CONFIG);
+            Cluster c = r.c();
+            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
+            long warmEnd = c.sim.nowMicros() + 2 * LEASE_MILLIS * MS;
+            while (c.sim.nowMicros() < warmEnd) { // renewed at the lease quorum meanwhile
+                c.readNear(r.reader(), r.key());
+                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            }
+            Address cut = r.renewedAt().stream().filter(n -> !n.equals(r.reader())).findFirst().orElseThrow();
+            c.sim.network().block(r.reader(), cut);
+            c.sim.network().block(cut, r.reader());
+            int remote = 0;
+            long end = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
+            while (c.sim.nowMicros() < end) {
+                if (!c.readNear(r.reader(), r.key())) {
+                    remote++;
+                }
+                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            }
+            assertThat(remote).as("seed %d: reads not served locally in ten lease periods with %s cut off from the "
+                    + "reader", seed, cut).isLessThanOrEqualTo(1);
+            assertThat(writeAndWait(c, r.a(), r.key(), false))
+                    .as("seed %d: the write revokes the leases the renewals at every replica extended (µs)", seed)
+                    .isBetween(0L, LEASE_MILLIS * MS / 4);
+            assertThat(c.readNear(r.reader(), r.key())).as("seed %d: the revoked entry is gone", seed).isFalse();
+            c.sim.network().healAll();
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+    }
+
+    /**
      * Keys of every group, read steadily by one node, stay local, and their renewals travel as one message per
      * replica node and sweep (a {@code LeaseRenewBundle}), not one per group and node: the renewal loop's message rate
      * does not grow with the number of groups.
