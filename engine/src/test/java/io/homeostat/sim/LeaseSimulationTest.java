@@ -365,14 +365,7 @@ class LeaseSimulationTest {
             assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
             c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             long afterFirst = r.fresh()[0];
-            int remote = 0;
-            long periodsEnd = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
-            while (c.sim.nowMicros() < periodsEnd) {
-                if (!c.readNear(r.reader(), r.key())) {
-                    remote++;
-                }
-                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
-            }
+            int remote = readEvery100Ms(c, r.reader(), r.key(), 10 * LEASE_MILLIS * MS);
             assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
             assertThat(r.fresh()[0] - afterFirst).as("seed %d: read round trips after the first read", seed).isZero();
             // one renewal to each replica of the reader's lease quorum (two of the three) about every 3/4 lease
@@ -388,6 +381,22 @@ class LeaseSimulationTest {
     }
 
     /**
+     * Reads {@code key} through {@code reader}'s near cache every 100 ms of simulated time for {@code micros}; returns
+     * how many of those reads were not served locally.
+     */
+    private static int readEvery100Ms(Cluster c, Address reader, String key, long micros) {
+        int remote = 0;
+        long end = c.sim.nowMicros() + micros;
+        while (c.sim.nowMicros() < end) {
+            if (!c.readNear(reader, key)) {
+                remote++;
+            }
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+        }
+        return remote;
+    }
+
+    /**
      * A key read steadily stays local when a replica of the reader's lease quorum stops answering the reader (a cut
      * between the two alone: the rest of the cluster still reaches that replica, so no view change comes to end it).
      * The first renewal the cut replica leaves unanswered ends without a majority; the next ones go to every replica of
@@ -400,22 +409,11 @@ class LeaseSimulationTest {
             ReaderRun r = readerRun(seed, CONFIG);
             Cluster c = r.c();
             assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
-            long warmEnd = c.sim.nowMicros() + 2 * LEASE_MILLIS * MS;
-            while (c.sim.nowMicros() < warmEnd) { // renewed at the lease quorum meanwhile
-                c.readNear(r.reader(), r.key());
-                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
-            }
+            readEvery100Ms(c, r.reader(), r.key(), 2 * LEASE_MILLIS * MS); // renewed at the lease quorum meanwhile
             Address cut = r.renewedAt().stream().filter(n -> !n.equals(r.reader())).findFirst().orElseThrow();
             c.sim.network().block(r.reader(), cut);
             c.sim.network().block(cut, r.reader());
-            int remote = 0;
-            long end = c.sim.nowMicros() + 10 * LEASE_MILLIS * MS;
-            while (c.sim.nowMicros() < end) {
-                if (!c.readNear(r.reader(), r.key())) {
-                    remote++;
-                }
-                c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
-            }
+            int remote = readEvery100Ms(c, r.reader(), r.key(), 10 * LEASE_MILLIS * MS);
             assertThat(remote).as("seed %d: reads not served locally in ten lease periods with %s cut off from the "
                     + "reader", seed, cut).isLessThanOrEqualTo(1);
             assertThat(writeAndWait(c, r.a(), r.key(), false))
