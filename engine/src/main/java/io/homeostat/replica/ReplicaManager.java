@@ -186,13 +186,13 @@ public final class ReplicaManager {
     /** Renewals of near-cache entries in flight. */
     private final LeaseRenewer renewer = new LeaseRenewer();
     /**
-     * Groups whose lease-quorum renewal went partly unanswered: while the group's view is still the one it was sent in,
-     * and for at most {@link #RENEW_AT_EVERY_REPLICA_LEASES} lease periods, renewals go to every replica of the group,
-     * so that a quorum member that is dead (until failure detection changes the view) or cut off from this node alone
-     * does not make every lease lapse. At most one entry per group.
+     * Groups whose renewal went partly unanswered: while the group's view is still the one it was sent in, and until
+     * {@link #RENEW_AT_EVERY_REPLICA_LEASES} lease periods after the last such renewal, renewals go to every replica of
+     * the group, so that a lease-quorum member that is dead (until failure detection changes the view) or cut off from
+     * this node alone does not make every lease lapse. At most one entry per group.
      */
     private final Map<Integer, EveryReplica> renewAtEveryReplica = new HashMap<>();
-    /** Lease periods for which renewals go to every replica after a quorum member left one unanswered. */
+    /** Lease periods after the last partly unanswered renewal during which renewals go to every replica. */
     static final int RENEW_AT_EVERY_REPLICA_LEASES = 10;
     private final Map<Long, Pull> pulls = new HashMap<>();
     private final Map<Long, ViewSearch> searches = new HashMap<>();
@@ -275,7 +275,7 @@ public final class ReplicaManager {
         } else if (tick instanceof RenewTimeout t) {
             LeaseRenewer.Batch b = renewer.end(t.batchId());
             if (b != null && b.answered.size() < b.asked) {
-                // a replica of the lease quorum did not answer: until the group's view changes, renew at all of them
+                // a replica did not answer: while the group's view stands, renew at all of them for a while
                 renewAtEveryReplica.put(b.view.group(), new EveryReplica(b.view.epoch(),
                         env.nowMillis() + RENEW_AT_EVERY_REPLICA_LEASES * config.leaseMillis()));
             }
@@ -2006,14 +2006,14 @@ public final class ReplicaManager {
     record Pull(GroupView view, Address from) {
     }
 
-    /**
-     * Data kept after removal from a group, as a state-transfer source: the items in storage, and the member's locks,
-     * commit-acceptor state and transactions (a prepared vote must reach the new member as surely as the data).
-     */
     /** Renewals of a group go to every replica while its view has {@code epoch}, until {@code untilMillis}. */
     private record EveryReplica(long epoch, long untilMillis) {
     }
 
+    /**
+     * Data kept after removal from a group, as a state-transfer source: the items in storage, and the member's locks,
+     * commit-acceptor state and transactions (a prepared vote must reach the new member as surely as the data).
+     */
     private record Retired(long removedAtEpoch, Set<Integer> indices, long expiresAtMillis, Member member) {
     }
 
