@@ -227,13 +227,24 @@ final class Cluster implements AutoCloseable {
 
     private long awaitHealthy(long deadlineMillis, String what, boolean distinctReplicas)
             throws InterruptedException {
+        return pollUntil(deadlineMillis, () -> unhealthy(live(), distinctReplicas),
+                why -> "timed out after " + deadlineMillis + " ms waiting for " + what + ": " + why
+                        + "; every live node's /status is in " + dumpStatuses("unhealthy"));
+    }
+
+    /**
+     * Asks {@code whyNot} every {@link #POLL_INTERVAL_MILLIS} until it answers null (a real cluster's state, read over
+     * HTTP: there is no event to wait on); returns the milliseconds that took. After {@code deadlineMillis} fails with
+     * {@code failure} of the last answer.
+     */
+    private static long pollUntil(long deadlineMillis, java.util.function.Supplier<String> whyNot,
+            java.util.function.UnaryOperator<String> failure) throws InterruptedException {
         long t0 = System.nanoTime();
         long end = t0 + deadlineMillis * 1_000_000;
         String why;
-        while ((why = unhealthy(live(), distinctReplicas)) != null) {
+        while ((why = whyNot.get()) != null) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + deadlineMillis + " ms waiting for " + what + ": " + why
-                        + "; every live node's /status is in " + dumpStatuses("unhealthy"));
+                throw new AssertionError(failure.apply(why));
             }
             Thread.sleep(POLL_INTERVAL_MILLIS);
         }
@@ -261,17 +272,14 @@ final class Cluster implements AutoCloseable {
      * after {@code deadlineMillis} with the count last seen.
      */
     long awaitAcceptorInstancesAtMost(long max, long deadlineMillis) throws InterruptedException {
-        long end = System.nanoTime() + deadlineMillis * 1_000_000;
-        long n;
-        while ((n = acceptorInstances()) < 0 || n > max) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("the live nodes still keep " + n + " Paxos Commit acceptor instances after "
-                        + deadlineMillis + " ms (at most " + max + " expected once decisions are acknowledged); every "
-                        + "live node's /status is in " + dumpStatuses("acceptors"));
-            }
-            Thread.sleep(POLL_INTERVAL_MILLIS);
-        }
-        return n;
+        long[] seen = {-1};
+        pollUntil(deadlineMillis, () -> {
+            seen[0] = acceptorInstances();
+            return seen[0] < 0 ? "a live node does not answer /status" : seen[0] > max ? seen[0] + " instances" : null;
+        }, why -> "the live nodes still keep " + why + " (Paxos Commit acceptor instances) after " + deadlineMillis
+                + " ms (at most " + max + " expected once decisions are acknowledged); every live node's /status is in "
+                + dumpStatuses("acceptors"));
+        return seen[0];
     }
 
     /** Writes every live node's /status to a file for the post-mortem; returns its path. */
@@ -324,16 +332,8 @@ final class Cluster implements AutoCloseable {
     }
 
     long awaitOneRing(long deadlineMillis) throws InterruptedException {
-        long t0 = System.nanoTime();
-        long end = t0 + deadlineMillis * 1_000_000;
-        String why;
-        while ((why = notOneRing(live())) != null) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("no single ring within " + deadlineMillis + " ms: " + why);
-            }
-            Thread.sleep(POLL_INTERVAL_MILLIS);
-        }
-        return (System.nanoTime() - t0) / 1_000_000;
+        return pollUntil(deadlineMillis, () -> notOneRing(live()),
+                why -> "no single ring within " + deadlineMillis + " ms: " + why);
     }
 
     /** The members of each group's newest view, as the live nodes report them. */
