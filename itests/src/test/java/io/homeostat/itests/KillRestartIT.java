@@ -32,9 +32,10 @@ class KillRestartIT {
      * Paxos Commit acceptor instances the live nodes may still keep, in all, once the workload has stopped and the
      * decisions are acknowledged: what the killed nodes' own transactions in flight left behind (their manager is gone)
      * and nothing that grows with the workload. A replica killed during a transaction never acknowledges its decision;
-     * the manager sends it again to the member that replaced it, and only then do the acceptors forget.
+     * the manager sends it again to the member that replaced it, and only then do the acceptors forget. Measured on 2
+     * cores: 738 to 1,340 in four runs; 7,178 still after 90 s with the earlier rule, which sent no decision again.
      */
-    private static final long MAX_ACCEPTOR_INSTANCES_LEFT = 2_000;
+    private static final long MAX_ACCEPTOR_INSTANCES_LEFT = 3_000;
     /** Every resend of a decision goes within 16 of the engine's takeover delays (3 s each), lock-query ticks aside. */
     private static final long ACCEPTOR_FORGET_DEADLINE_MILLIS = 90_000;
 
