@@ -114,8 +114,6 @@ public final class TransactionManager {
     static final int MAX_DECIDE_RESENDS = 6;
     /** Decisions resent per lock-query tick at most (a crash leaves every transaction in flight unacknowledged). */
     static final int MAX_DECIDE_RESENDS_PER_TICK = 512;
-    /** Epochs whose acknowledgements one item of a decided transaction keeps apart at most (the newest ones). */
-    private static final int MAX_ACK_EPOCHS = 4;
     private static final int MAX_VOTES_KEPT = 100_000;
     /** How long and how often a commit waits for a view lookup before giving up. */
     private static final long VIEW_WAIT_MILLIS = 50;
@@ -878,13 +876,14 @@ public final class TransactionManager {
     }
 
     /**
-     * A decided transaction's acknowledgements so far: per item and epoch, the positions that acknowledged at that
-     * epoch (the newest {@link #MAX_ACK_EPOCHS} epochs per item); and when its decision goes out again.
+     * A decided transaction's acknowledgements so far: per item, the newest epoch acknowledged at and the positions that
+     * acknowledged at it (an acknowledgement at a newer epoch starts the count again; resends go to the newest view, so
+     * its members complete it); and when its decision goes out again.
      */
     private static final class Forgetting {
         final Map<Key, GroupView> views;
         final GroupView acceptors;
-        final Map<Key, TreeMap<Long, java.util.BitSet>> acked = new HashMap<>();
+        final Map<Key, Acks> acked = new HashMap<>();
         long nextResendMillis;
         int resends;
 
@@ -895,32 +894,32 @@ public final class TransactionManager {
         }
 
         void ack(Key key, long epoch, List<Integer> positions, int replication) {
-            TreeMap<Long, java.util.BitSet> byEpoch = acked.computeIfAbsent(key, k -> new TreeMap<>());
-            java.util.BitSet b = byEpoch.computeIfAbsent(epoch, k -> new java.util.BitSet());
-            for (int p : positions) {
-                if (p >= 0 && p < replication) {
-                    b.set(p);
-                }
+            Acks a = acked.computeIfAbsent(key, k -> new Acks());
+            if (epoch < a.epoch) {
+                return; // a newer epoch is being counted
             }
-            while (byEpoch.size() > MAX_ACK_EPOCHS) {
-                byEpoch.pollFirstEntry();
+            if (epoch > a.epoch) {
+                a.epoch = epoch;
+                a.positions = 0;
+            }
+            for (int p : positions) {
+                if (p >= 0 && p < replication) { // R <= 15 (Placement.validate): the bit fits
+                    a.positions |= 1L << p;
+                }
             }
         }
 
-        /** Every position of some epoch acknowledged at that epoch. */
+        /** Every position of one epoch acknowledged at that epoch. */
         boolean complete(Key key) {
-            TreeMap<Long, java.util.BitSet> byEpoch = acked.get(key);
-            if (byEpoch == null) {
-                return false;
-            }
-            int r = views.get(key).replication();
-            for (java.util.BitSet b : byEpoch.values()) {
-                if (b.cardinality() >= r) {
-                    return true;
-                }
-            }
-            return false;
+            Acks a = acked.get(key);
+            return a != null && Long.bitCount(a.positions) >= views.get(key).replication();
         }
+    }
+
+    /** The positions (a bit each) that acknowledged at {@code epoch}. */
+    private static final class Acks {
+        long epoch = -1;
+        long positions;
     }
 
     private record VoteKey(TxId tx, Key key) {
