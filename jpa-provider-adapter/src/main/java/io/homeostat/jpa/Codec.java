@@ -16,11 +16,12 @@ import java.util.zip.Inflater;
 import org.hibernate.cache.CacheException;
 
 /**
- * Serialization of cache keys and values. Common scalar values get a one-byte tag and their bytes; everything else is
- * Java-serialized (deflated when that is smaller) and read back only through an {@link ObjectInputFilter} allow-list:
- * JDK value types, Hibernate's cache entry and key classes, enums, and the patterns configured under
- * {@link HomeostatSettings#SERIALIZATION_ALLOW}. Anything else, or a stream past the depth, reference, array or byte
- * limits, is rejected before the class is instantiated. Thread-safe.
+ * Serialization of cache keys and values. Common scalar values get a one-byte tag and their bytes, and most entity cache
+ * entries a compact form of their own ({@link EntityEntries}); everything else is Java-serialized (deflated when that is
+ * smaller) and read back only through an {@link ObjectInputFilter} allow-list: JDK value types, Hibernate's cache entry
+ * and key classes, enums, and the patterns configured under {@link HomeostatSettings#SERIALIZATION_ALLOW}. Anything
+ * else, or a stream past the depth, reference, array or byte limits, is rejected before the class is instantiated.
+ * Thread-safe.
  */
 final class Codec {
 
@@ -30,6 +31,8 @@ final class Codec {
     static final byte STRING = 3;
     static final byte SERIAL = 4;
     static final byte SERIAL_DEFLATED = 5;
+    /** Hibernate's entity cache entry in the compact form of {@link EntityEntries}. */
+    static final byte ENTITY = 6;
 
     /** Serialized forms at least this long are tried deflated. */
     private static final int DEFLATE_MIN_BYTES = 256;
@@ -98,6 +101,10 @@ final class Codec {
             System.arraycopy(s, 0, b, 1, s.length);
             return b;
         }
+        byte[] entity = EntityEntries.encode(value);
+        if (entity != null) {
+            return entity;
+        }
         byte[] serial = serialize(value);
         if (serial.length >= DEFLATE_MIN_BYTES) {
             byte[] deflated = deflate(serial);
@@ -130,6 +137,8 @@ final class Codec {
             case SERIAL_DEFLATED:
                 byte[] inflated = inflate(b, offset + 1, length - 1);
                 return deserialize(inflated, 0, inflated.length);
+            case ENTITY:
+                return EntityEntries.decode(b, offset, length);
             default:
                 throw new RejectedPayloadException("unknown cache payload tag " + tag);
         }

@@ -113,6 +113,8 @@ class SerializationFilterTest {
         byte[] key = store.storeKey(factory.keyCodec().bytes(access.generateCacheKey(1L, p, sf, null)));
         byte[] genuine = factory.store().get(key).orElseThrow();
         assertThat(Entry.parse(genuine)).isInstanceOf(Entry.Value.class);
+        // a Book disassembles to scalars: stored in the compact form, which deserializes nothing
+        assertThat(genuine[Entry.VALUE_PAYLOAD_OFFSET]).isEqualTo(Codec.ENTITY);
 
         // replace the payload with a java.net.URL: serializable, a JDK class, and not on the allow-list
         byte[] crafted = new Entry.Value(((Entry.Value) Entry.parse(genuine)).gen,
