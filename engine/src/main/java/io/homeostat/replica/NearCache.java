@@ -42,6 +42,15 @@ final class NearCache {
     private final Map<Key, Entry> entries = new LinkedHashMap<>();
     private NearCacheListener listener = NearCacheListener.NONE;
 
+    /** Keys a revocation took out whose last reads {@link #revokedReads} remembers, at most. */
+    static final int MAX_REVOKED_READS = 4_096;
+
+    /**
+     * When the entries that revocations took out were last read here, for the offers of the writes that revoked them
+     * ({@link #installOffered}); the oldest goes first past {@link #MAX_REVOKED_READS}, and an offer takes its key's.
+     */
+    private final Map<Key, Long> revokedReads = new LinkedHashMap<>();
+
     NearCache(int maxEntries) {
         this.maxEntries = maxEntries;
     }
@@ -135,6 +144,40 @@ final class NearCache {
                 due.accept(e.getKey(), v);
             }
         }
+    }
+
+    /**
+     * A revocation takes {@code key} out. When it had been read here, that time is kept for the write's offer: the
+     * offered entry is then renewed as the revoked one would have been, instead of lapsing if nothing reads it before
+     * its renewal time (a key read every couple of seconds lapsed after about one write in four, and its next read
+     * asked the replicas again).
+     */
+    void revoke(Key key) {
+        Entry e = entries.get(key);
+        if (e == null) {
+            return;
+        }
+        long used = lastUsedMillis(key, e);
+        remove(key);
+        if (used != Long.MIN_VALUE) {
+            revokedReads.remove(key);
+            if (revokedReads.size() >= MAX_REVOKED_READS) {
+                Iterator<Key> oldest = revokedReads.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+            revokedReads.put(key, used);
+        }
+    }
+
+    /**
+     * Installs a value offered by a majority after a write (see {@link OfferBoard}). It counts as read when the key was
+     * last read before a revocation took its previous entry out, and else as never read: renewed only if something
+     * reads it before its renewal time.
+     */
+    void installOffered(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
+        Long used = revokedReads.remove(key);
+        install(key, tag, value, validUntilMillis, renewAfterMillis, used == null ? Long.MIN_VALUE : used);
     }
 
     void remove(Key key) {

@@ -1395,7 +1395,7 @@ public final class ReplicaManager {
         if (e != null && writing != null && !writing.isAfter(e.tag())) {
             return writing;
         }
-        near.remove(key);
+        near.revoke(key);
         return null;
     }
 
@@ -1451,8 +1451,9 @@ public final class ReplicaManager {
         if ((current != null && !in.tag().isAfter(current.tag())) || until <= now) {
             return;
         }
-        // not a read: renewed only if something reads it before its renewal time
-        near.install(o.key(), in.tag(), in.value(), until, nearRenewAfter(anchor), Long.MIN_VALUE);
+        // not a read itself: renewed if the key was read here before the write revoked it, or if something reads it
+        // before its renewal time
+        near.installOffered(o.key(), in.tag(), in.value(), until, nearRenewAfter(anchor));
     }
 
     private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
