@@ -105,6 +105,14 @@ final class Codec {
         if (entity != null) {
             return entity;
         }
+        return javaSerialized(value);
+    }
+
+    /**
+     * {@code value} Java-serialized, deflated when that is smaller, tag included: the form of every value without a
+     * compact one (and of every entity entry before {@link EntityEntries}).
+     */
+    byte[] javaSerialized(Object value) {
         byte[] serial = serialize(value);
         if (serial.length >= DEFLATE_MIN_BYTES) {
             byte[] deflated = deflate(serial);
