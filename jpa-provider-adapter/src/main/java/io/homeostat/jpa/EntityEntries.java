@@ -16,7 +16,7 @@ import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
  * takes a fraction of the bytes and of the time of Java serialization, which also had to be deflated to stay small
  * (measured: {@code CodecBenchmark}, docs/BENCHMARKS.md). Any other entry goes the Java-serialized way, unchanged.
  *
- * <p>Reading builds the entry through Hibernate's own (package-private) constructor, which it uses to copy entries;
+ * <p>Reading builds the entry through Hibernate's own (package-private) constructor, the one its structured entries use;
  * no class named by the payload is loaded and nothing is deserialized. If that constructor cannot be reached (a
  * Hibernate version without it, or a runtime that forbids the access), every entry is Java-serialized as before.
  *
