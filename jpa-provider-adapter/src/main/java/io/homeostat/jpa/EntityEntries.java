@@ -77,29 +77,22 @@ final class EntityEntries {
         StandardCacheEntryImpl e = (StandardCacheEntryImpl) value;
         Serializable[] state = e.getDisassembledState();
         String subclass = e.getSubclass();
-        if (state == null || subclass == null || !scalar(e.getVersion())) {
+        if (state == null || subclass == null) {
             return null;
-        }
-        for (Serializable v : state) {
-            if (!scalar(v)) {
-                return null;
-            }
         }
         Out out = new Out(32 + subclass.length() + 12 * state.length);
         out.put(Codec.ENTITY);
         out.text(subclass);
-        out.value(e.getVersion());
+        if (!out.value(e.getVersion())) {
+            return null;
+        }
         out.varint(state.length);
         for (Serializable v : state) {
-            out.value(v);
+            if (!out.value(v)) {
+                return null;
+            }
         }
         return out.bytes();
-    }
-
-    private static boolean scalar(Object v) {
-        return v == null || v instanceof String || v instanceof Long || v instanceof Integer || v instanceof Boolean
-                || v instanceof Double || v instanceof Float || v instanceof Short || v instanceof Byte
-                || v instanceof Character;
     }
 
     /**
@@ -182,7 +175,8 @@ final class EntityEntries {
             n += bytes;
         }
 
-        void value(Object v) {
+        /** Writes {@code v} if it is null, a boxed primitive or a {@code String}; returns false, writing nothing, if not. */
+        boolean value(Object v) {
             if (v == null) {
                 put(V_NULL);
             } else if (v instanceof Long) {
@@ -208,10 +202,13 @@ final class EntityEntries {
             } else if (v instanceof Byte) {
                 put(V_BYTE);
                 fixed((Byte) v, 1);
-            } else {
+            } else if (v instanceof Character) {
                 put(V_CHAR);
                 fixed((Character) v, 2);
+            } else {
+                return false;
             }
+            return true;
         }
 
         byte[] bytes() {
