@@ -1,17 +1,54 @@
 package io.homeostat.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HexFormat;
 
 /** An immutable value: bytes compared by content, ordered unsigned. */
 public final class Bytes implements Comparable<Bytes> {
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
     private final byte[] bytes;
-    private final int hash;
+    /** {@link #hash(byte[])} of the bytes once asked for; 0 before (values, unlike keys, are rarely hashed). */
+    private int hash;
 
     private Bytes(byte[] bytes) {
         this.bytes = bytes;
-        this.hash = Arrays.hashCode(bytes);
+    }
+
+    /**
+     * The hash of {@code b} that {@link #hashCode()} and {@link Key#hashCode()} return, so that a caller holding raw
+     * key bytes can look them up in a map keyed by their hash without wrapping them.
+     *
+     * <p>Eight bytes per step: {@code Arrays.hashCode} takes a multiply-add per byte, each waiting for the one before,
+     * and a near read hashes its key (about 110 bytes for a JPA entity entry) on every call (docs/BENCHMARKS.md,
+     * session 18). Each word is multiplied before it meets the running state, so the chain from one step to the next is
+     * an xor, a rotation and a multiply; MurmurHash3's 64-bit finalizer spreads the result. Not a keyed hash: it only
+     * spreads keys over hash-table buckets, and a map's behaviour never depends on it for correctness.
+     */
+    public static int hash(byte[] b) {
+        int n = b.length;
+        long h = 0x9E3779B97F4A7C15L ^ n;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            long w = (long) LONGS.get(b, i) * 0x87C37B91114253D5L;
+            h = Long.rotateLeft(h ^ w, 31) * 0x4CF5AD432745937FL;
+        }
+        long tail = 0;
+        for (int shift = 0; i < n; i++, shift += 8) {
+            tail |= (b[i] & 0xFFL) << shift;
+        }
+        h ^= tail * 0x87C37B91114253D5L;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int) h;
     }
 
     /** A copy of {@code bytes}. */
@@ -55,13 +92,18 @@ public final class Bytes implements Comparable<Bytes> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Bytes b && hash == b.hash && Arrays.equals(bytes, b.bytes);
+        return o instanceof Bytes b && Arrays.equals(bytes, b.bytes);
     }
 
-    /** {@link Arrays#hashCode(byte[])} of the bytes, so that a copy of them hashes alike without a wrapper. */
+    /** {@link #hash(byte[])} of the bytes, so that a copy of them hashes alike without a wrapper. */
     @Override
     public int hashCode() {
-        return hash;
+        int h = hash;
+        if (h == 0) {
+            h = hash(bytes); // racy but benign, as in String: every thread computes the same value
+            hash = h;
+        }
+        return h;
     }
 
     @Override

@@ -44,7 +44,7 @@ public final class Key implements Comparable<Key> {
         return o instanceof Key k && bytes.equals(k.bytes);
     }
 
-    /** {@link java.util.Arrays#hashCode(byte[])} of the key's bytes. */
+    /** {@link Bytes#hash(byte[])} of the key's bytes. */
     @Override
     public int hashCode() {
         return bytes.hashCode();
