@@ -3,6 +3,7 @@ package io.homeostat;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The Homeostat data API: a replicated, transactional key-value store. Single-key operations are linearizable;
@@ -39,6 +40,16 @@ public interface Homeostat {
      */
     default <T> T getNear(byte[] key, Function<byte[], T> decode) {
         return decode.apply(getNear(key).orElse(null));
+    }
+
+    /**
+     * {@link #getNear(byte[], Function)} of one key and decoder, prepared for a key read on every operation (a
+     * region's generation, a cluster clock): each {@code get()} of the result returns what that call would, with the
+     * same guarantees, but skips finding the key's entry again while it stays the same. {@code key} is copied.
+     */
+    default <T> Supplier<T> nearReader(byte[] key, Function<byte[], T> decode) {
+        byte[] k = key.clone();
+        return () -> getNear(k, decode);
     }
 
     void put(byte[] key, byte[] value);

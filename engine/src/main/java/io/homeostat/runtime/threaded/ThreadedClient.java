@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link Homeostat} for a node run by the threaded driver: every call is handed to the node's event loop and the
@@ -54,6 +55,12 @@ public final class ThreadedClient implements Homeostat {
         final long validUntilMillis;
         volatile long lastHitMillis;
         volatile Memo memo;
+        /**
+         * True while the mirror holds this value for its key: the event loop clears it when it replaces or removes
+         * the value, before it answers the revocation that lets a write proceed. A {@link #nearReader} keeps the value
+         * it found and uses it while this is true.
+         */
+        volatile boolean current = true;
 
         NearValue(Tag tag, Bytes value, long validUntilMillis, NearValue previous) {
             this.tag = tag;
@@ -102,7 +109,7 @@ public final class ThreadedClient implements Homeostat {
         MirrorKey(byte[] bytes) {
             this.bytes = bytes;
             this.key = null;
-            this.hash = Arrays.hashCode(bytes);
+            this.hash = Bytes.hash(bytes);
         }
 
         /** A lookup only: never stored (its bytes are the key's own). */
@@ -164,13 +171,20 @@ public final class ThreadedClient implements Homeostat {
             @Override
             public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
                 // a renewal installs the same tag again: the hits recorded so far, and the decoded value, still count
-                near.compute(new MirrorKey(key.toBytes()),
-                        (k, old) -> new NearValue(tag, value, validUntilMillis, old));
+                near.compute(new MirrorKey(key.toBytes()), (k, old) -> {
+                    if (old != null) {
+                        old.current = false;
+                    }
+                    return new NearValue(tag, value, validUntilMillis, old);
+                });
             }
 
             @Override
             public void removed(Key key) {
-                near.remove(new MirrorKey(key));
+                NearValue old = near.remove(new MirrorKey(key));
+                if (old != null) {
+                    old.current = false;
+                }
             }
 
             @Override
@@ -217,6 +231,40 @@ public final class ThreadedClient implements Homeostat {
             return decodeInto(installed, decode);
         }
         return decode.apply(r.value == null ? null : r.value.toBytes());
+    }
+
+    /**
+     * Keeps the mirror's value it last found (and the key's hash): a read while that value is still {@code current}
+     * skips hashing the key and the map lookup. Safe for the same reason a lookup is: the loop clears {@code current}
+     * before it lets a write to the key proceed, so a value seen current was current when the read happened.
+     */
+    @Override
+    public <T> Supplier<T> nearReader(byte[] key, Function<byte[], T> decode) {
+        MirrorKey mk = new MirrorKey(key.clone());
+        return new Supplier<>() {
+            private volatile NearValue last;
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public T get() {
+                NearValue v = last;
+                if (v == null || !v.current) {
+                    v = near.get(mk);
+                    if (v == null) {
+                        return getNear(mk.bytes, decode);
+                    }
+                    last = v;
+                }
+                if (!v.hit(node.nowMillis())) {
+                    return getNear(mk.bytes, decode);
+                }
+                Memo m = v.memo;
+                if (m != null && m.decode() == decode) {
+                    return (T) m.result();
+                }
+                return decodeInto(v, decode);
+            }
+        };
     }
 
     private static <T> T decodeInto(NearValue v, Function<byte[], T> decode) {

@@ -204,6 +204,56 @@ class EmbeddedNodeTest {
     }
 
     /**
+     * A prepared near reader ({@code Homeostat.nearReader}) is as fresh as a near read: it keeps the entry it found,
+     * and once another node's write to the key has returned, its next read returns the new value, never the kept one
+     * (also after the key was deleted and written again). While the entry is unchanged it returns the object its
+     * decoder made the first time.
+     */
+    @Test
+    void aPreparedNearReaderNeverReturnsAValueAWriteHasReplaced() throws Exception {
+        startCluster(3);
+        EmbeddedNode reader = nodes.get(0);
+        EmbeddedNode writer = nodes.get(1);
+        java.util.concurrent.atomic.AtomicInteger decodes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<String> read = reader.client().nearReader(
+                "prepared".getBytes(java.nio.charset.StandardCharsets.UTF_8), b -> {
+                    decodes.incrementAndGet();
+                    return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+                });
+        assertThat(read.get()).as("a key never written").isNull();
+        int stale = 0;
+        for (int round = 0; round < 30; round++) {
+            String value = "v" + round;
+            if (round % 10 == 9) {
+                writer.client().delete("prepared");
+                if (read.get() != null) {
+                    stale++;
+                }
+            }
+            writer.client().put("prepared", bytes(value));
+            if (!value.equals(read.get())) {
+                stale++;
+            }
+        }
+        assertThat(stale).as("prepared reads that returned a value a completed write had replaced").isZero();
+        // with no write in flight the key gets leased: then the reader reuses what it decoded
+        String[] first = {null};
+        Await.until(Duration.ofSeconds(10), () -> {
+            String a = read.get();
+            String b = read.get();
+            first[0] = a;
+            return a != null && a == b;
+        }, "a near hit that reuses its decoded value");
+        int before = decodes.get();
+        for (int i = 0; i < 100; i++) {
+            assertThat(read.get()).isSameAs(first[0]);
+        }
+        assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
+        writer.client().put("prepared", bytes("last"));
+        assertThat(read.get()).as("the read after the write returned").isEqualTo("last");
+    }
+
+    /**
      * A decoded near read decodes once per near-cache entry: while the entry is unchanged, the same decoder gets back
      * the very object it made (no copy, no decode), another decoder decodes afresh, and once another node's write has
      * returned, the next decoded read gets the new value, never the object decoded from the old one.
