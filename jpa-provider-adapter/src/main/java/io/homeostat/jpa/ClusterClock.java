@@ -3,6 +3,7 @@ package io.homeostat.jpa;
 import io.homeostat.Homeostat;
 import io.homeostat.Transaction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The cluster-wide logical clock of the cache, one counter in the linearizable store. Reads never move it; it
@@ -15,10 +16,10 @@ final class ClusterClock {
 
     private static final byte[] KEY = Homeostat.utf8("hs/l2/clock");
 
-    private final Homeostat store;
+    private final Supplier<Long> reader;
 
     ClusterClock(Homeostat store) {
-        this.store = store;
+        this.reader = store.nearReader(KEY, TIME);
     }
 
     /**
@@ -26,7 +27,7 @@ final class ClusterClock {
      * decoded by the first local read is reused until the clock moves).
      */
     long now() {
-        return store.getNear(KEY, TIME);
+        return reader.get();
     }
 
     private static final Function<byte[], Long> TIME = b -> b == null ? 0L : Bytes.getLong(b, 0);

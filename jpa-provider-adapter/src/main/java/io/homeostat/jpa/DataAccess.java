@@ -45,7 +45,7 @@ abstract class DataAccess implements CachedDomainDataAccess {
 
     @Override
     public Object get(SharedSessionContractImplementor session, Object key) {
-        return store.get(keys.bytes(key));
+        return store.getStored(keys.bytes(store.entryPrefix(), key)); // the store key in one array
     }
 
     @Override

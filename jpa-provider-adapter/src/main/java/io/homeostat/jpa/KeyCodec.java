@@ -3,6 +3,7 @@ package io.homeostat.jpa;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hibernate.cache.internal.BasicCacheKeyImplementation;
 import org.hibernate.cache.internal.CacheKeyImplementation;
@@ -46,37 +47,50 @@ final class KeyCodec {
      * and this is most of what a hit costs besides the lookup itself.
      */
     byte[] bytes(Object key) {
+        return bytes(EMPTY, key);
+    }
+
+    /**
+     * {@code prefix} followed by {@link #bytes(Object)}: a read's store key, built in one array for Hibernate's default
+     * keys instead of a key and then a copy of it behind the prefix.
+     */
+    byte[] bytes(byte[] prefix, Object key) {
         byte[] b;
         if (key instanceof CacheKeyImplementation) {
             CacheKeyImplementation k = (CacheKeyImplementation) key;
-            b = tagged('E', name(k.getEntityOrRoleName()), utf8(k.getTenantId()), k.getId());
+            b = tagged(prefix, 'E', name(k.getEntityOrRoleName()), utf8(k.getTenantId()), k.getId());
         } else if (key instanceof BasicCacheKeyImplementation) {
             BasicCacheKeyImplementation k = (BasicCacheKeyImplementation) key;
-            b = tagged('E', name(k.getEntityOrRoleName()), EMPTY, k.getId());
+            b = tagged(prefix, 'E', name(k.getEntityOrRoleName()), EMPTY, k.getId());
         } else if (key instanceof NaturalIdCacheKey) {
             NaturalIdCacheKey k = (NaturalIdCacheKey) key;
-            b = tagged('N', name(k.getEntityName()), utf8(k.getTenantId()), null,
+            b = tagged(prefix, 'N', name(k.getEntityName()), utf8(k.getTenantId()), null,
                     codec.encode(k.getNaturalIdValues()));
         } else {
-            b = Bytes.concat(new byte[] {'S'}, codec.encode(key));
+            b = Bytes.concat(prefix, Bytes.concat(new byte[] {'S'}, codec.encode(key)));
         }
-        return b.length <= MAX_RAW_KEY_BYTES ? b : Bytes.concat(new byte[] {'H'}, sha256(b));
+        if (b.length - prefix.length <= MAX_RAW_KEY_BYTES) {
+            return b;
+        }
+        return Bytes.concat(prefix,
+                Bytes.concat(new byte[] {'H'}, sha256(Arrays.copyOfRange(b, prefix.length, b.length))));
     }
 
-    private byte[] tagged(char tag, byte[] name, byte[] tenant, Object id) {
-        return tagged(tag, name, tenant, id,
+    private byte[] tagged(byte[] prefix, char tag, byte[] name, byte[] tenant, Object id) {
+        return tagged(prefix, tag, name, tenant, id,
                 id instanceof Long || id instanceof Integer ? null : codec.encode(id));
     }
 
     /**
-     * {@code tag}, the name and the tenant each as a 2-byte length and UTF-8, then the id: scrambled if {@code encoded}
-     * is null (a {@code Long} or {@code Integer}), else {@code encoded} as it is.
+     * {@code prefix}, {@code tag}, the name and the tenant each as a 2-byte length and UTF-8, then the id: scrambled if
+     * {@code encoded} is null (a {@code Long} or {@code Integer}), else {@code encoded} as it is.
      */
-    private static byte[] tagged(char tag, byte[] name, byte[] tenant, Object id, byte[] encoded) {
+    private static byte[] tagged(byte[] prefix, char tag, byte[] name, byte[] tenant, Object id, byte[] encoded) {
         int idBytes = encoded != null ? encoded.length : id instanceof Long ? 9 : 5;
-        byte[] b = new byte[1 + 2 + name.length + 2 + tenant.length + idBytes];
-        b[0] = (byte) tag;
-        int p = text(b, 1, name);
+        byte[] b = new byte[prefix.length + 1 + 2 + name.length + 2 + tenant.length + idBytes];
+        System.arraycopy(prefix, 0, b, 0, prefix.length);
+        b[prefix.length] = (byte) tag;
+        int p = text(b, prefix.length + 1, name);
         p = text(b, p, tenant);
         if (encoded != null) {
             System.arraycopy(encoded, 0, b, p, encoded.length);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.hibernate.cache.CacheException;
@@ -44,6 +45,8 @@ final class RegionStore {
     private final Function<byte[], Hit> hits;
     private final boolean reuseDecoded;
     private final Releaser releaser;
+    /** The near read of {@link #genKey}, prepared: every read of an entry also reads the generation. */
+    private final Supplier<Gen> genReader;
 
     /**
      * A stored entry as a read sees it: not a value ({@code gen} -1: absent, locked, or a tombstone), or a value of
@@ -76,6 +79,7 @@ final class RegionStore {
         this.reuseDecoded = reuseDecoded;
         this.hits = this::hitOf;
         this.releaser = releaser;
+        this.genReader = store.nearReader(genKey, GEN);
     }
 
     /** A soft lock: 128 random bits. */
@@ -112,7 +116,7 @@ final class RegionStore {
 
     /** The region's generation by a near read (local while this node holds a lease on the generation key). */
     private Gen nearGen() {
-        return store.getNear(genKey, GEN);
+        return genReader.get();
     }
 
     private static final Function<byte[], Gen> GEN = Gen::parse;
@@ -130,10 +134,19 @@ final class RegionStore {
      * completes, so it is never older than what the store holds.
      */
     Object get(byte[] key) {
+        return getStored(storeKey(key));
+    }
+
+    /** The bytes before an entry's key in its store key ({@link #storeKey}). */
+    byte[] entryPrefix() {
+        return entryPrefix;
+    }
+
+    /** {@link #get(byte[])} by the entry's store key ({@link #storeKey}). */
+    Object getStored(byte[] k) {
         try {
             // near reads: local while this node holds read leases on both keys, and as linearizable as quorum reads
             // (every write to either key revokes the leases before it completes)
-            byte[] k = storeKey(key);
             Hit h = reuseDecoded ? store.getNear(k, hits) : hitOf(store.getNear(k).orElse(null));
             if (h.gen() < 0 || h.gen() != nearGen().gen) {
                 return null;

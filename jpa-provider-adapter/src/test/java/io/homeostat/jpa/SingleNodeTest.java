@@ -146,4 +146,20 @@ class SingleNodeTest {
         assertThat(bytes).isEqualTo(expected.array());
         assertThat(regionFactory(emf).keyCodec().bytes(key)).isEqualTo(bytes).isNotSameAs(bytes);
     }
+
+    /** A read builds its store key in one array: byte for byte the prefix followed by the key's own bytes. */
+    @Test
+    void aKeyBuiltBehindAPrefixIsThePrefixAndTheKey() {
+        KeyCodec codec = regionFactory(emf).keyCodec();
+        byte[] prefix = bookStore(emf).entryPrefix();
+        Object[] keys = {cacheKey(emf, 7L), cacheKey(emf, -1L), "a custom key",
+            "x".repeat(3 * KeyCodec.MAX_RAW_KEY_BYTES)};
+        for (Object key : keys) {
+            byte[] plain = codec.bytes(key);
+            assertThat(codec.bytes(prefix, key)).as("%s", key.toString().length() > 40 ? "a long key" : key)
+                    .isEqualTo(Bytes.concat(prefix, plain));
+        }
+        assertThat(codec.bytes(keys[3])[0]).as("a long key is digested").isEqualTo((byte) 'H');
+        assertThat(bookStore(emf).storeKey(codec.bytes(keys[0]))).isEqualTo(codec.bytes(prefix, keys[0]));
+    }
 }
