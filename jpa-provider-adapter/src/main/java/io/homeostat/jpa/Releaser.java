@@ -20,7 +20,15 @@ import java.util.logging.Logger;
 final class Releaser implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Releaser.class.getName());
-    private static final int THREADS = 2;
+    /**
+     * Threads that run steps at most; a step is one store transaction and its thread waits for it, so this bounds the
+     * steps in flight at once. Two used to be the bound, and under load the queue behind them grew: in {@code bench
+     * l2}'s mix at 16 client threads a row stayed locked (a miss on every node) about 250 ms after its update on
+     * average, and 2.9 % of the finds missed (docs/BENCHMARKS.md, session 18). Threads start when steps come and end
+     * after {@link #IDLE_MILLIS} without one.
+     */
+    static final int MAX_THREADS = 32;
+    private static final long IDLE_MILLIS = 30_000;
 
     private final int maxInFlight;
     private final long drainMillis;
@@ -40,12 +48,14 @@ final class Releaser implements AutoCloseable {
             return;
         }
         AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
+        int threads = Math.min(maxInFlight, MAX_THREADS);
+        this.pool = new ThreadPoolExecutor(threads, threads, IDLE_MILLIS, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(maxInFlight), r -> {
                     Thread t = new Thread(r, "homeostat-l2-release-" + name + "-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
+        pool.allowCoreThreadTimeOut(true);
     }
 
     /** Runs {@code step} now or soon; never throws what the step throws (the step must log its own failures). */
