@@ -50,6 +50,15 @@ class EmbeddedNodeTest {
         }
     }
 
+    /** Decodes UTF-8 (null stays null), counting its calls in {@code decodes}. */
+    private static java.util.function.Function<byte[], String> countingUtf8(
+            java.util.concurrent.atomic.AtomicInteger decodes) {
+        return b -> {
+            decodes.incrementAndGet();
+            return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        };
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -216,10 +225,7 @@ class EmbeddedNodeTest {
         EmbeddedNode writer = nodes.get(1);
         java.util.concurrent.atomic.AtomicInteger decodes = new java.util.concurrent.atomic.AtomicInteger();
         java.util.function.Supplier<String> read = reader.client().nearReader(
-                "prepared".getBytes(java.nio.charset.StandardCharsets.UTF_8), b -> {
-                    decodes.incrementAndGet();
-                    return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
-                });
+                "prepared".getBytes(java.nio.charset.StandardCharsets.UTF_8), countingUtf8(decodes));
         assertThat(read.get()).as("a key never written").isNull();
         int stale = 0;
         for (int round = 0; round < 30; round++) {
@@ -264,10 +270,7 @@ class EmbeddedNodeTest {
         EmbeddedNode reader = nodes.get(0);
         EmbeddedNode writer = nodes.get(1);
         java.util.concurrent.atomic.AtomicInteger decodes = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.function.Function<byte[], String> decode = b -> {
-            decodes.incrementAndGet();
-            return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
-        };
+        java.util.function.Function<byte[], String> decode = countingUtf8(decodes);
         for (int round = 0; round < 5; round++) {
             String key = "decoded-" + round;
             byte[] key8 = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
