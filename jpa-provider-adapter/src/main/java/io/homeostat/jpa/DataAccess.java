@@ -45,7 +45,7 @@ abstract class DataAccess implements CachedDomainDataAccess {
 
     @Override
     public Object get(SharedSessionContractImplementor session, Object key) {
-        return store.getStored(keys.bytes(store.entryPrefix(), key)); // the store key in one array
+        return store.getStored(storeKey(key));
     }
 
     @Override
@@ -90,7 +90,12 @@ abstract class DataAccess implements CachedDomainDataAccess {
 
     @Override
     public boolean contains(Object key) {
-        return store.get(keys.bytes(key)) != null;
+        return store.getStored(storeKey(key)) != null;
+    }
+
+    /** The key's store key, built in one array (a read computes it every time). */
+    private byte[] storeKey(Object key) {
+        return keys.bytes(store.entryPrefix(), key);
     }
 
     @Override
