@@ -352,6 +352,14 @@ class LeaseSimulationTest {
         return new ReaderRun(c, a, reader, key, fresh, renewals, renewedAt);
     }
 
+    /** {@link #readerRun} after the reader's first near read, which asks the replicas, and 100 ms for its leases. */
+    private static ReaderRun leasedReaderRun(long seed, ReplicaConfig config) {
+        ReaderRun r = readerRun(seed, config);
+        assertThat(r.c().readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
+        r.c().sim.runUntil(r.c().sim.nowMicros() + 100 * MS);
+        return r;
+    }
+
     /**
      * A key read steadily through the near cache for ten lease periods stays local after the first read: the renewal
      * loop extends its leases in the background, and no read goes to the replicas again. A write still revokes the
@@ -360,10 +368,8 @@ class LeaseSimulationTest {
     @Test
     void aKeyReadSteadilyStaysLocalByRenewal() {
         for (long seed = 1; seed <= 3; seed++) {
-            ReaderRun r = readerRun(seed, CONFIG);
+            ReaderRun r = leasedReaderRun(seed, CONFIG);
             Cluster c = r.c();
-            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
-            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             long afterFirst = r.fresh()[0];
             int remote = readEvery100Ms(c, r.reader(), r.key(), 10 * LEASE_MILLIS * MS);
             assertThat(remote).as("seed %d: reads not served locally after the first", seed).isZero();
@@ -483,10 +489,8 @@ class LeaseSimulationTest {
     void aKeyReadRarelyStaysLocalWithinTheIdleBoundAndLapsesAfterIt() {
         long idleMillis = 4 * LEASE_MILLIS;
         for (long seed = 1; seed <= 3; seed++) {
-            ReaderRun r = readerRun(seed, CONFIG.withNearIdleMillis(idleMillis));
+            ReaderRun r = leasedReaderRun(seed, CONFIG.withNearIdleMillis(idleMillis));
             Cluster c = r.c();
-            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
-            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             long afterFirst = r.fresh()[0];
             int remote = 0;
             for (int i = 0; i < 6; i++) {
@@ -797,10 +801,8 @@ class LeaseSimulationTest {
     @Test
     void aWriteThatOffersItsValueKeepsTheReadersCopyLocal() {
         for (long seed = 1; seed <= 3; seed++) {
-            ReaderRun r = readerRun(seed, CONFIG);
+            ReaderRun r = leasedReaderRun(seed, CONFIG);
             Cluster c = r.c();
-            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
-            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             assertThat(writeAndWait(c, r.a(), r.key(), false)).isBetween(0L, LEASE_MILLIS * MS / 4);
             c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             assertThat(c.readNear(r.reader(), r.key())).as("seed %d: after a plain write the reader asks", seed)
@@ -829,10 +831,8 @@ class LeaseSimulationTest {
     @Test
     void anOfferedCopyOfAKeyReadBeforeTheWriteIsRenewedLikeTheRevokedOne() {
         for (long seed = 1; seed <= 3; seed++) {
-            ReaderRun r = readerRun(seed, CONFIG);
+            ReaderRun r = leasedReaderRun(seed, CONFIG);
             Cluster c = r.c();
-            assertThat(c.readNear(r.reader(), r.key())).as("the first read asks the replicas").isFalse();
-            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
             long asked = r.fresh()[0];
             long renewals = r.renewals()[0];
             assertThat(writeAndWait(c, r.a(), r.key(), true)).isBetween(0L, LEASE_MILLIS * MS / 4);
