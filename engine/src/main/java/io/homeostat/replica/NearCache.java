@@ -49,7 +49,12 @@ final class NearCache {
      * When the entries that revocations took out were last read here, for the offers of the writes that revoked them
      * ({@link #installOffered}); the oldest goes first past {@link #MAX_REVOKED_READS}, and an offer takes its key's.
      */
-    private final Map<Key, Long> revokedReads = new LinkedHashMap<>();
+    private final Map<Key, Long> revokedReads = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Long> eldest) {
+            return size() > MAX_REVOKED_READS;
+        }
+    };
 
     NearCache(int maxEntries) {
         this.maxEntries = maxEntries;
@@ -160,12 +165,7 @@ final class NearCache {
         long used = lastUsedMillis(key, e);
         remove(key);
         if (used != Long.MIN_VALUE) {
-            revokedReads.remove(key);
-            if (revokedReads.size() >= MAX_REVOKED_READS) {
-                Iterator<Key> oldest = revokedReads.keySet().iterator();
-                oldest.next();
-                oldest.remove();
-            }
+            revokedReads.remove(key); // a key revoked again goes to the newest end
             revokedReads.put(key, used);
         }
     }
