@@ -46,15 +46,31 @@ import java.util.regex.Pattern;
  * @param keystorePassword     its password; required with {@code keystorePath}
  * @param dropLogIntervalMillis at most one log line per drop cause per this interval
  * @param closeTimeoutMillis   how long {@link JGroupsTransport#close()} waits for the sender threads
+ * @param inlineSendBudgetBytes how many bytes a node's event loop may write to one destination itself, at the end of
+ *                             its turn, instead of handing them to a sender thread, since it last heard from that
+ *                             destination (and only within {@link JGroupsTransport#INLINE_HEARD_WITHIN_MILLIS} of
+ *                             it): a thread hand-off less per message to a member that is answering. Kept below
+ *                             what the socket buffers of a connection hold, so that a member that stops reading can
+ *                             never block the loop; beyond it, and for every other destination, the sender threads
+ *                             write as before. 0 turns it off. Default {@value #DEFAULT_INLINE_SEND_BUDGET_BYTES}
  */
 public record JGroupsOptions(String clusterName, String stack, String nodeName, String bindAddress, int bindPort,
         int portRange, List<String> initialMembers, String dnsQuery, int maxFrameBytes, int maxSendQueueMessages,
         long maxSendQueueBytes, int maxQueuedMessagesPerDestination, long maxQueuedBytesPerDestination,
         int senderThreads, int maxBatchMessages, int maxBatchBytes, long routeGraceMillis, Path keystorePath,
-        String keystorePassword, long dropLogIntervalMillis, long closeTimeoutMillis) {
+        String keystorePassword, long dropLogIntervalMillis, long closeTimeoutMillis, int inlineSendBudgetBytes) {
 
     /** The shipped stacks, as classpath resources {@code homeostat/jgroups/<name>.xml}. */
     public static final Set<String> SHIPPED_STACKS = Set.of("loopback", "lan", "cloud");
+
+    /**
+     * Default {@code inlineSendBudgetBytes}: a quarter of the 128 KiB a Linux socket's receive buffer holds by default
+     * ({@code net.ipv4.tcp_rmem}), so what the loop writes fits in the peer's buffer even if the peer reads nothing.
+     */
+    public static final int DEFAULT_INLINE_SEND_BUDGET_BYTES = 32 * 1024;
+
+    /** The most {@code inlineSendBudgetBytes}: the Linux default receive buffer of a socket. */
+    public static final int MAX_INLINE_SEND_BUDGET_BYTES = 128 * 1024;
 
     /** The most {@code senderThreads}. */
     public static final int MAX_SENDER_THREADS = 64;
@@ -114,6 +130,9 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         }
         require(dropLogIntervalMillis >= 0, "dropLogIntervalMillis must be >= 0, was " + dropLogIntervalMillis);
         require(closeTimeoutMillis >= 0, "closeTimeoutMillis must be >= 0, was " + closeTimeoutMillis);
+        require(inlineSendBudgetBytes >= 0 && inlineSendBudgetBytes <= MAX_INLINE_SEND_BUDGET_BYTES,
+                "inlineSendBudgetBytes must be in 0.." + MAX_INLINE_SEND_BUDGET_BYTES + " (0 turns inline sends off), "
+                        + "was " + inlineSendBudgetBytes);
     }
 
     private static void require(boolean ok, String message) {
@@ -211,6 +230,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         b.keystorePassword = keystorePassword;
         b.dropLogIntervalMillis = dropLogIntervalMillis;
         b.closeTimeoutMillis = closeTimeoutMillis;
+        b.inlineSendBudgetBytes = inlineSendBudgetBytes;
         return b;
     }
 
@@ -227,7 +247,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
                 + ", routeGraceMillis=" + routeGraceMillis
                 + ", keystorePath=" + keystorePath + ", keystorePassword=" + (keystorePassword == null ? null : "***")
                 + ", dropLogIntervalMillis=" + dropLogIntervalMillis + ", closeTimeoutMillis=" + closeTimeoutMillis
-                + "]";
+                + ", inlineSendBudgetBytes=" + inlineSendBudgetBytes + "]";
     }
 
     static int defaultMaxQueuedMessagesPerDestination(int maxSendQueueMessages) {
@@ -270,6 +290,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
         private String keystorePassword;
         private long dropLogIntervalMillis = 10_000;
         private long closeTimeoutMillis = 5_000;
+        private int inlineSendBudgetBytes = DEFAULT_INLINE_SEND_BUDGET_BYTES;
 
         private Builder() {
         }
@@ -380,6 +401,12 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
             return this;
         }
 
+        /** See {@link JGroupsOptions#inlineSendBudgetBytes()}; 0 turns inline sends off. */
+        public Builder inlineSendBudgetBytes(int v) {
+            inlineSendBudgetBytes = v;
+            return this;
+        }
+
         /** @throws JGroupsConfigException naming the first bad setting */
         public JGroupsOptions build() {
             int perDestinationMessages = maxQueuedMessagesPerDestination == -1
@@ -390,7 +417,7 @@ public record JGroupsOptions(String clusterName, String stack, String nodeName, 
             return new JGroupsOptions(clusterName, stack, nodeName, bindAddress, bindPort, portRange, initialMembers,
                     dnsQuery, maxFrameBytes, maxSendQueueMessages, maxSendQueueBytes, perDestinationMessages,
                     perDestinationBytes, senderThreads, maxBatchMessages, maxBatchBytes, routeGraceMillis, keystorePath,
-                    keystorePassword, dropLogIntervalMillis, closeTimeoutMillis);
+                    keystorePassword, dropLogIntervalMillis, closeTimeoutMillis, inlineSendBudgetBytes);
         }
     }
 }

@@ -58,6 +58,12 @@ class JGroupsConfigTest {
                 .hasMessageContaining("JGroupsOptions.maxFrameBytes");
         assertThatThrownBy(() -> base().nodeName("has space").build()).isInstanceOf(JGroupsConfigException.class)
                 .hasMessageContaining("JGroupsOptions.nodeName");
+        assertThatThrownBy(() -> base().inlineSendBudgetBytes(-1).build()).isInstanceOf(JGroupsConfigException.class)
+                .hasMessageContaining("JGroupsOptions.inlineSendBudgetBytes").hasMessageContaining("0 turns");
+        assertThatThrownBy(() -> base().inlineSendBudgetBytes(JGroupsOptions.MAX_INLINE_SEND_BUDGET_BYTES + 1).build())
+                .isInstanceOf(JGroupsConfigException.class).hasMessageContaining("JGroupsOptions.inlineSendBudgetBytes");
+        assertThat(base().build().inlineSendBudgetBytes()).isEqualTo(JGroupsOptions.DEFAULT_INLINE_SEND_BUDGET_BYTES);
+        assertThat(base().inlineSendBudgetBytes(0).build().toBuilder().build().inlineSendBudgetBytes()).isZero();
         assertThatThrownBy(() -> base().clusterName("").build()).isInstanceOf(JGroupsConfigException.class)
                 .hasMessageContaining("JGroupsOptions.clusterName");
         assertThatThrownBy(() -> base().maxSendQueueBytes(10).build()).isInstanceOf(JGroupsConfigException.class)
