@@ -46,7 +46,11 @@ public interface Transport {
     default void holdSendsOfThisThread() {
     }
 
-    /** Sends whatever the calling thread has held back (see {@link #holdSendsOfThisThread()}); cheap when nothing is. */
+    /**
+     * Sends whatever the calling thread has held back (see {@link #holdSendsOfThisThread()}); cheap when nothing is. A
+     * transport may write some of it on the calling thread (one thread hand-off less), but only as much as it can
+     * write without waiting for the receiver to read.
+     */
     default void flush() {
     }
 
