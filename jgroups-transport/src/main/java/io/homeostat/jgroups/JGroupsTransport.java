@@ -650,15 +650,10 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
          */
         void runInline(int budgetBytes) {
             // within the budget: the frames queued when answering() looked were counted, the first of them is taken
-            List<byte[]> batch = pollBatch(options.maxBatchMessages(), budgetBytes - unansweredBytes.get());
+            List<byte[]> batch = take(options.maxBatchMessages(), budgetBytes - unansweredBytes.get());
             if (batch == null) {
                 return;
             }
-            long b = handOver(batch);
-            if (closed) {
-                return;
-            }
-            unansweredBytes.addAndGet(b);
             long started = System.nanoTime();
             boolean sent = sendNow(dest, batch);
             if (sent) {
@@ -672,14 +667,25 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
             }
         }
 
-        /** Releases {@code batch}'s share of the send-queue bounds; returns its bytes. */
-        private long handOver(List<byte[]> batch) {
+        /**
+         * The next batch ({@link #pollBatch}) to hand to JGroups, its share of the send-queue bounds released and its
+         * bytes counted as unanswered; null when there is none, or when the transport is closing (then it is dropped).
+         */
+        private List<byte[]> take(int maxFrames, long maxFrameBytes) {
+            List<byte[]> batch = pollBatch(maxFrames, maxFrameBytes);
+            if (batch == null) {
+                return null;
+            }
             long b = 0;
             for (byte[] f : batch) {
                 b += f.length;
             }
             release(batch.size(), b);
-            return b;
+            if (closed) {
+                return null;
+            }
+            unansweredBytes.addAndGet(b);
+            return batch;
         }
 
         /** No more frames; drops the queued ones and returns how many. */
@@ -701,15 +707,10 @@ public final class JGroupsTransport implements Transport, Discovery, AutoCloseab
         public void run() {
             int budget = DRAIN_TURN_FRAMES;
             while (budget > 0) {
-                List<byte[]> batch = pollBatch(Math.min(budget, options.maxBatchMessages()), Long.MAX_VALUE);
+                List<byte[]> batch = take(Math.min(budget, options.maxBatchMessages()), Long.MAX_VALUE);
                 if (batch == null) {
                     return;
                 }
-                long b = handOver(batch);
-                if (closed) {
-                    return;
-                }
-                unansweredBytes.addAndGet(b);
                 sendNow(dest, batch);
                 budget -= batch.size();
             }

@@ -49,6 +49,13 @@ class JGroupsInlineSendTest {
         return new JGroupsTransport[] {a, b};
     }
 
+    /** A counting inbox on vnode 0 of {@code t}. */
+    private static Semaphore counting(JGroupsTransport t) {
+        Semaphore received = new Semaphore(0);
+        t.register(t.address(0), (from, m) -> received.release());
+        return received;
+    }
+
     /** {@code b} sends one frame to {@code a}, which then has heard from it. */
     private static void answer(JGroupsTransport b, JGroupsTransport a, Semaphore atA) throws InterruptedException {
         b.send(b.address(0), a.address(0), new RingMessage.Ping(null));
@@ -60,10 +67,8 @@ class JGroupsInlineSendTest {
         JGroupsTransport[] p = pair(b -> b);
         JGroupsTransport a = p[0];
         JGroupsTransport b = p[1];
-        Semaphore atA = new Semaphore(0);
-        a.register(a.address(0), (from, m) -> atA.release());
-        Semaphore atB = new Semaphore(0);
-        b.register(b.address(0), (from, m) -> atB.release());
+        Semaphore atA = counting(a);
+        Semaphore atB = counting(b);
         a.holdSendsOfThisThread(); // as a node's event loop does
 
         // a has not heard from b: the sender threads write
@@ -93,10 +98,8 @@ class JGroupsInlineSendTest {
         JGroupsTransport[] p = pair(b -> b.inlineSendBudgetBytes(0));
         JGroupsTransport a = p[0];
         JGroupsTransport b = p[1];
-        Semaphore atA = new Semaphore(0);
-        a.register(a.address(0), (from, m) -> atA.release());
-        Semaphore atB = new Semaphore(0);
-        b.register(b.address(0), (from, m) -> atB.release());
+        Semaphore atA = counting(a);
+        Semaphore atB = counting(b);
         answer(b, a, atA);
         a.holdSendsOfThisThread();
         a.send(a.address(0), b.address(0), new RingMessage.Ping(null));
@@ -120,8 +123,7 @@ class JGroupsInlineSendTest {
         JGroupsTransport[] p = pair(b -> b.maxQueuedBytesPerDestination(2L * JGroupsOptions.MIN_MAX_FRAME_BYTES));
         JGroupsTransport a = p[0];
         JGroupsTransport b = p[1];
-        Semaphore atA = new Semaphore(0);
-        a.register(a.address(0), (from, m) -> atA.release());
+        Semaphore atA = counting(a);
         CountDownLatch resume = new CountDownLatch(1);
         CountDownLatch stuck = new CountDownLatch(1);
         b.register(b.address(0), new Transport.Inbox() {
