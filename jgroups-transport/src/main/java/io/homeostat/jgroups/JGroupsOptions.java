@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * @param closeTimeoutMillis   how long {@link JGroupsTransport#close()} waits for the sender threads
  * @param inlineSendBudgetBytes how many bytes a node's event loop may write to one destination itself, at the end of
  *                             its turn, instead of handing them to a sender thread, since it last heard from that
- *                             destination (and only within {@link JGroupsTransport#INLINE_HEARD_WITHIN_MILLIS} of
+ *                             destination (and only within a second of hearing from
  *                             it): a thread hand-off less per message to a member that is answering. Kept below
  *                             what the socket buffers of a connection hold, so that a member that stops reading can
  *                             never block the loop; beyond it, and for every other destination, the sender threads

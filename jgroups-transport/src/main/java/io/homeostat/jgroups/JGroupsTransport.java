@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * {@link #INLINE_SLOW_SEND_MILLIS} (a reconnect), ends inline writes to that destination until it is heard from again;
  * so a member that crashed within that second costs the loop at most one reconnect attempt ({@code sock_conn_timeout},
  * 300 ms in the shipped stacks), not one per turn.
- * Measured (docs/BENCHMARKS.md, session 19): the L2 benchmark's 90/10 mix at 4 threads, 16 to 26 % more operations a
+ * Measured (docs/BENCHMARKS.md, session 19): the L2 benchmark's 90/10 mix at 4 threads, 10 to 20 % more operations a
  * second.
  *
  * <h2>A dead member must not starve the live ones</h2>
