@@ -243,20 +243,29 @@ class EmbeddedNodeTest {
         }
         assertThat(stale).as("prepared reads that returned a value a completed write had replaced").isZero();
         // with no write in flight the key gets leased: then the reader reuses what it decoded
+        String first = awaitReusedDecode(read, "a near hit that reuses its decoded value");
+        int before = decodes.get();
+        for (int i = 0; i < 100; i++) {
+            assertThat(read.get()).isSameAs(first);
+        }
+        assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
+        writer.client().put("prepared", bytes("last"));
+        assertThat(read.get()).as("the read after the write returned").isEqualTo("last");
+    }
+
+    /**
+     * Reads until two reads in a row return the same non-null object (a local hit reusing what it decoded) and returns
+     * it; fails after 10 s.
+     */
+    private static String awaitReusedDecode(java.util.function.Supplier<String> read, String what) throws Exception {
         String[] first = {null};
         Await.until(Duration.ofSeconds(10), () -> {
             String a = read.get();
             String b = read.get();
             first[0] = a;
             return a != null && a == b;
-        }, "a near hit that reuses its decoded value");
-        int before = decodes.get();
-        for (int i = 0; i < 100; i++) {
-            assertThat(read.get()).isSameAs(first[0]);
-        }
-        assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
-        writer.client().put("prepared", bytes("last"));
-        assertThat(read.get()).as("the read after the write returned").isEqualTo("last");
+        }, what);
+        return first[0];
     }
 
     /**
@@ -276,22 +285,17 @@ class EmbeddedNodeTest {
             byte[] key8 = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             writer.client().put(key, bytes("v1-" + round));
             // right after a write the replicas may refuse a lease (the transaction's lock): wait for a local hit
-            String[] first = {null};
-            Await.until(Duration.ofSeconds(10), () -> {
-                String a = reader.client().getNear(key8, decode);
-                String b = reader.client().getNear(key8, decode);
-                first[0] = a;
-                return a != null && a == b;
-            }, "a near hit on " + key + " that reuses its decoded value");
-            assertThat(first[0]).isEqualTo("v1-" + round);
+            String first = awaitReusedDecode(() -> reader.client().getNear(key8, decode),
+                    "a near hit on " + key + " that reuses its decoded value");
+            assertThat(first).isEqualTo("v1-" + round);
             int before = decodes.get();
             for (int i = 0; i < 100; i++) {
-                assertThat(reader.client().getNear(key8, decode)).isSameAs(first[0]);
+                assertThat(reader.client().getNear(key8, decode)).isSameAs(first);
             }
             assertThat(decodes.get()).as("decodes of an unchanged entry").isEqualTo(before);
             java.util.function.Function<byte[], String> other =
                     b -> new String(b, java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(reader.client().getNear(key8, other)).isEqualTo("v1-" + round).isNotSameAs(first[0]);
+            assertThat(reader.client().getNear(key8, other)).isEqualTo("v1-" + round).isNotSameAs(first);
             writer.client().put(key, bytes("v2-" + round));
             assertThat(reader.client().getNear(key8, decode)).as("the read after the write returned")
                     .isEqualTo("v2-" + round);
