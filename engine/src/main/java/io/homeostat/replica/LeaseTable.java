@@ -275,6 +275,32 @@ final class LeaseTable {
     }
 
     /**
+     * The holders whose leases on {@code key} a write of tag {@code writing} must revoke, for a transaction's vote that
+     * goes before their answers ({@link TransactionManager}'s early vote): as {@link #hold} would tell, but nothing is
+     * parked. Null when the vote must wait the usual way instead: writes are parked on the key already (they keep their
+     * order), or a quarantine may hide leases this table does not know.
+     */
+    List<Address> blockingHolders(Key key, long nowMillis, io.homeostat.store.Tag writing) {
+        if (parked.containsKey(key) || nowMillis < quarantineEndMillis()) {
+            return null;
+        }
+        expire(key, nowMillis);
+        Map<Address, Long> holders = leases.get(key);
+        if (holders == null) {
+            return List.of();
+        }
+        Map<Address, io.homeostat.store.Tag> k = kept.get(key);
+        List<Address> blocking = new ArrayList<>(holders.size());
+        for (Address h : holders.keySet()) {
+            io.homeostat.store.Tag t = k == null ? null : k.get(h);
+            if (t == null || writing == null || writing.isAfter(t)) {
+                blocking.add(h);
+            }
+        }
+        return blocking;
+    }
+
+    /**
      * Whether a write must queue behind parked ones to keep their order: any parked write for a write that waits for
      * every quarantine; only a positional one for a positional write (the others may be waiting for a quarantine that
      * does not hold it back).
@@ -426,6 +452,13 @@ final class LeaseTable {
         return false;
     }
 
+    private void forgetTold(Key key, Address holder) {
+        Map<Address, Long> t = told.get(key);
+        if (t != null && t.remove(holder) != null && t.isEmpty()) {
+            told.remove(key);
+        }
+    }
+
     private void forgetKept(Key key, Address holder) {
         Map<Address, io.homeostat.store.Tag> k = kept.get(key);
         if (k != null && k.remove(holder) != null && k.isEmpty()) {
@@ -460,6 +493,7 @@ final class LeaseTable {
                 it.remove();
                 leaseCount--;
                 forgetKept(key, e.getKey());
+                forgetTold(key, e.getKey()); // an early vote parks nothing that would clear it (see blockingHolders)
             }
         }
         if (holders.isEmpty()) {

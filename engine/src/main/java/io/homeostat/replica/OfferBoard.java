@@ -120,10 +120,23 @@ final class OfferBoard {
     }
 
     /**
-     * An offer arrived from {@code from}; {@code view} is this node's view of the offer's group (null if none). Returns
-     * what to install once a majority of {@code view}'s positions offered one tag, else null.
+     * This node's own replica voted to let a write change {@code key} ({@link ReplicaManager#dropOwnNear}): an offer it
+     * made before is forgotten. An entry on a node that replicates the key's group needs its own replica's offer
+     * ({@link #offered}), and that replica offers nothing more until the write is decided, then only newer values.
      */
-    Install offered(LeaseOffer o, Address from, GroupView view, long nowMillis, long leaseMillis) {
+    void dropOwn(Key key, Address self) {
+        Gathering g = gathering.get(key);
+        if (g != null) {
+            g.revokedAtMillis.remove(self);
+        }
+    }
+
+    /**
+     * An offer arrived from {@code from}; {@code view} is this node's view of the offer's group (null if none). Returns
+     * what to install once a majority of {@code view}'s positions offered one tag, including one of this node's
+     * ({@code self}) positions if it holds any, else null.
+     */
+    Install offered(LeaseOffer o, Address from, GroupView view, long nowMillis, long leaseMillis, Address self) {
         if (view == null || view.epoch() != o.epoch()) {
             return null;
         }
@@ -147,7 +160,8 @@ final class OfferBoard {
             positions.addAll(ReplicaManager.indicesOf(view, e.getKey()));
             anchor = Math.min(anchor, e.getValue());
         }
-        if (positions.size() < view.majority()) {
+        if (positions.size() < view.majority()
+                || (!g.revokedAtMillis.containsKey(self) && !ReplicaManager.indicesOf(view, self).isEmpty())) {
             return null;
         }
         gathering.remove(o.key());

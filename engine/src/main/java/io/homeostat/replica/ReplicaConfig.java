@@ -57,7 +57,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
          * other positions, instead of waiting out the position's quarantine (near caches serve values a completed
          * write replaced).
          */
-        VOTE_IN_QUARANTINE
+        VOTE_IN_QUARANTINE,
+        /**
+         * A transaction's manager commits on early votes without waiting for the replicas of the nodes they name as
+         * still holding leases (near caches serve values a committed write replaced).
+         */
+        COMMIT_BEFORE_REVOCATION
     }
 
     public ReplicaConfig {

@@ -1441,7 +1441,8 @@ public final class ReplicaManager {
             return;
         }
         long now = env.nowMillis();
-        OfferBoard.Install in = offers.offered(o, from, bestView(o.group()), now, config.leaseMillis());
+        OfferBoard.Install in = offers.offered(o, from, bestView(o.group()), now, config.leaseMillis(),
+                self.address());
         if (in == null) {
             return;
         }
@@ -1563,6 +1564,10 @@ public final class ReplicaManager {
             read(env, key, callback);
             return;
         }
+        if (!indicesOf(view, self.address()).isEmpty() && servingMember(group, view.epoch()) == null) {
+            read(env, key, callback); // an entry here needs our own position's grant (onLeaseReply), which it refuses
+            return;
+        }
         LeaseOp op = new LeaseOp(++nextId, key, view, env.nowMillis(), callback);
         leaseOps.put(op.id, op);
         env.setTimer(config.opTimeoutMillis(), new LeaseTimeout(op.id));
@@ -1672,13 +1677,48 @@ public final class ReplicaManager {
         op.tag = r.tag();
         op.value = r.value();
         op.granted.addAll(indicesOf(op.view, from));
-        if (op.granted.size() >= op.view.majority()) {
+        if (op.granted.size() >= op.view.majority() && grantedHere(op.view, op.granted)) {
             leaseOps.remove(op.id);
             // renewed (in the background) by the renewal loop while it is read
             near.install(op.key, op.tag, op.value, nearValidUntil(op.sentAtMillis), nearRenewAfter(op.sentAtMillis),
                     env.nowMillis());
             op.callback.doneTagged(op.tag, op.value);
         }
+    }
+
+    /**
+     * Whether {@code granted} (positions of {@code view}) includes one of this node's positions when it holds any: a
+     * near-cache entry on a node that replicates the key's group is valid only with its own replica's lease. That
+     * replica drops the entry when it votes on a write to the key and grants nothing while the write's lock stands
+     * ({@link #dropOwnNear}), so an entry cannot come back from the other replicas' grants issued before they locked:
+     * what lets a transaction's manager count this node's vote as its revocation.
+     */
+    private boolean grantedHere(GroupView view, Set<Integer> granted) {
+        Set<Integer> own = indicesOf(view, self.address());
+        if (own.isEmpty()) {
+            return true;
+        }
+        for (int p : own) {
+            if (granted.contains(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * This node's replica of {@code key} votes to let a write of tag {@code writing} change it: this node's near cache
+     * drops the key now (unless it holds that write or a later one already), and lease requests, renewals and offers in
+     * flight for it are worthless. Its replica grants nothing on the key until the write is decided, and afterwards
+     * only the new value, so no entry of the old value comes back here ({@link #grantedHere}, {@link OfferBoard}).
+     * A transaction manager may therefore take this replica's prepared vote as this node's answer to a revocation
+     * (see {@link TransactionManager}'s early votes).
+     */
+    void dropOwnNear(Key key, Tag writing, long nowMillis) {
+        dropUnlessAsNew(key, writing, nowMillis);
+        taintLeaseOps(key);
+        renewer.taint(key);
+        offers.dropOwn(key, self.address());
     }
 
     /** A revocation of {@code key} arrived: a lease request in flight may hold a grant issued before it. */

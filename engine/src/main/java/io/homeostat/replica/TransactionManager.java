@@ -9,6 +9,8 @@ import io.homeostat.replica.TxnMessage.TxPhase2;
 import io.homeostat.replica.TxnMessage.TxPrepare;
 import io.homeostat.replica.TxnMessage.TxPromise;
 import io.homeostat.replica.TxnMessage.TxQuery;
+import io.homeostat.replica.TxnMessage.TxRevoked;
+import io.homeostat.replica.TxnMessage.TxRevokedQuery;
 import io.homeostat.replica.TxnMessage.TxVote;
 import io.homeostat.ring.NodeRef;
 import io.homeostat.ring.RingId;
@@ -45,6 +47,22 @@ import java.util.TreeMap;
  * proposing abort where nothing was accepted; since every decision is computed from chosen values, no two ways of
  * finishing can disagree. Replicas holding a lock for long ask the manager for the decision.
  *
+ * <p><b>Early votes.</b> A replica may not promise to change a key while another node's near cache can still serve
+ * the key's old value under a read lease it granted. Waiting for each holder's answer to a revocation before voting
+ * puts two more one-way delays on the commit. When every such holder is a node that replicates the item itself, the
+ * replica instead sends the revocations and votes at once, naming those holders' positions in the vote
+ * ({@code pendingPositions}). A node's own replica, when it votes prepared on a write, drops the key from that node's
+ * near cache, and from then on the node installs no entry without its own replica's grant, which the write's lock
+ * refuses ({@link ReplicaManager#dropOwnNear}). So the manager counts a replica's early vote only once every position
+ * it names has voted prepared as well (their nodes dropped the key), and commits once every item has a majority of
+ * prepared votes counted so; each lease on the old value was granted by one of that majority before it locked, and
+ * its holder has dropped it. If a named node does not vote prepared (it voted abort on a conflicting lock, or is
+ * down), the manager asks the item's replicas ({@link TxRevokedQuery}), and each answers once the holders it told have
+ * answered or their leases expired ({@link TxRevoked}), as a vote would have waited. Votes the manager learns only
+ * through the acceptors, and a finisher's own tally, carry no names: those count {@code leaseMillis} after the item
+ * first had its prepared majority, when every lease granted before the locks has ended. With three nodes, a write
+ * then commits after two one-way delays, not four.
+ *
  * <p>Not yet done: acceptors taking over from a manager that crashed (its locks then stay until it returns).
  */
 public final class TransactionManager {
@@ -65,6 +83,17 @@ public final class TransactionManager {
 
     /** Send the acknowledgements and forgets gathered since the last flush. */
     record AckFlush() implements TxTick {
+    }
+
+    /**
+     * A transaction whose items have their prepared majorities, waiting for its early votes' revocations: commit now if
+     * still undecided (every lease granted before the locks has ended).
+     */
+    record CommitAfterLeases(TxId tx) implements TxTick {
+    }
+
+    /** A transaction still waiting for a node an early vote named: ask the replicas about their revocations. */
+    record AskRevoked(TxId tx) implements TxTick {
     }
 
     /**
@@ -115,6 +144,11 @@ public final class TransactionManager {
     /** Decisions resent per lock-query tick at most (a crash leaves every transaction in flight unacknowledged). */
     static final int MAX_DECIDE_RESENDS_PER_TICK = 512;
     private static final int MAX_VOTES_KEPT = 100_000;
+    /**
+     * How long a manager whose items have their prepared majorities waits for the votes of the nodes early votes named
+     * before it asks the replicas about their revocations instead (at once if a replica voted abort).
+     */
+    static final long REVOKED_QUERY_AFTER_MILLIS = 20;
     /** How long and how often a commit waits for a view lookup before giving up. */
     private static final long VIEW_WAIT_MILLIS = 50;
     private static final int MAX_VIEW_WAITS = 60;
@@ -128,9 +162,9 @@ public final class TransactionManager {
     private final long takeoverAfterMillis;
     private final Map<TxId, Tx> active = new HashMap<>();
     /** The votes this node gave as a replica, so that duplicates get the same answer (bounded, oldest dropped). */
-    private final Map<VoteKey, Boolean> votes = new LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<VoteKey, Vote> votes = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<VoteKey, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<VoteKey, Vote> eldest) {
             return size() > MAX_VOTES_KEPT;
         }
     };
@@ -141,6 +175,16 @@ public final class TransactionManager {
     private final Map<VoteKey, Boolean> offering = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<VoteKey, Boolean> eldest) {
+            return size() > MAX_VOTES_KEPT;
+        }
+    };
+    /**
+     * Early votes this node gave as a replica whose revocations may still be unanswered: whether they are answered, and
+     * whether the manager asked to be told (bounded like {@link #votes}; removed with the decision).
+     */
+    private final Map<VoteKey, EarlyVote> earlyVotes = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<VoteKey, EarlyVote> eldest) {
             return size() > MAX_VOTES_KEPT;
         }
     };
@@ -280,10 +324,99 @@ public final class TransactionManager {
         for (int p : a.acceptorPositions()) {
             tx.tally.accepted(inst, p, a.ballot(), a.prepared());
         }
+        maybeDecide(env, tx);
+    }
+
+    /**
+     * Decides once the tally has: an abort at once; a commit once the early votes' revocations are covered
+     * ({@link #revocationsCovered}), or {@code leaseMillis} after the tally first allowed it.
+     */
+    private void maybeDecide(Environment env, Tx tx) {
         CommitTally.Decision d = tx.tally.decision();
-        if (d != CommitTally.Decision.PENDING) {
-            decide(env, tx, d == CommitTally.Decision.COMMIT);
+        if (d == CommitTally.Decision.ABORT) {
+            decide(env, tx, false);
+        } else if (d == CommitTally.Decision.COMMIT) {
+            long leaseMillis = replicas.config().leaseMillis();
+            if (leaseMillis == 0 || revocationsCovered(tx)
+                    || replicas.config().planted(ReplicaConfig.PlantedBug.COMMIT_BEFORE_REVOCATION)) { // planted bug
+                decide(env, tx, true);
+            } else {
+                if (tx.commitAfterMillis < 0) {
+                    tx.commitAfterMillis = env.nowMillis() + leaseMillis;
+                    env.setTimer(leaseMillis, new CommitAfterLeases(tx.id));
+                    if (tx.rank == 0) {
+                        env.setTimer(REVOKED_QUERY_AFTER_MILLIS, new AskRevoked(tx.id));
+                    }
+                }
+                if (tx.rank == 0 && tx.tally.anyChosenAbort()) {
+                    askRevoked(env, tx); // a replica voted abort: if an early vote named its node, it never will
+                }
+            }
         }
+    }
+
+    /**
+     * A node an early vote named has not voted prepared: asks the items' replicas to tell us once the holders they
+     * revoked answered ({@link TxRevokedQuery}). Once per transaction; only the manager (a finisher's tally, from the
+     * acceptors, carries no names and waits the lease period).
+     */
+    private void askRevoked(Environment env, Tx tx) {
+        if (tx.revokedAsked) {
+            return;
+        }
+        tx.revokedAsked = true;
+        for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
+            TxRevokedQuery q = new TxRevokedQuery(tx.id, e.getKey());
+            for (NodeRef n : ReplicaManager.distinct(e.getValue())) {
+                env.send(n.address(), q);
+            }
+        }
+    }
+
+    /**
+     * Whether every item has a majority of positions whose prepared vote is chosen and counted: the manager saw the
+     * vote itself, and each position it names (holders it revoked without waiting) has voted prepared too, so their
+     * nodes dropped the key ({@link ReplicaManager#dropOwnNear}).
+     */
+    private boolean revocationsCovered(Tx tx) {
+        int r = replicas.placement().replication();
+        int majority = replicas.config().planted(ReplicaConfig.PlantedBug.MINORITY_COMMIT) ? 1 : r / 2 + 1;
+        for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
+            int counted = 0;
+            for (int q = 0; q < r && counted < majority; q++) {
+                CommitAcceptor.Instance inst = new CommitAcceptor.Instance(tx.id, e.getKey(), q);
+                Integer pending = tx.voteMasks.get(inst);
+                if (Boolean.TRUE.equals(tx.tally.chosen(inst)) && (tx.revokedAt.contains(inst)
+                        || (pending != null && nodesVoted(tx, e.getKey(), e.getValue(), pending)))) {
+                    counted++;
+                }
+            }
+            if (counted < majority) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether, for each position in {@code positions} (a bit each), some position on the same node voted prepared. */
+    private boolean nodesVoted(Tx tx, Key key, GroupView view, int positions) {
+        for (int b = 0; b < view.replication(); b++) {
+            if ((positions & (1 << b)) == 0) {
+                continue;
+            }
+            Address node = view.member(b).address();
+            boolean voted = false;
+            for (int j = 0; j < view.replication() && !voted; j++) {
+                if (view.member(j).address().equals(node)) {
+                    CommitAcceptor.Instance inst = new CommitAcceptor.Instance(tx.id, key, j);
+                    voted = tx.voteMasks.containsKey(inst) || Boolean.TRUE.equals(tx.tally.chosen(inst));
+                }
+            }
+            if (!voted) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void decide(Environment env, Tx tx, boolean commit) {
@@ -394,25 +527,42 @@ public final class TransactionManager {
             return; // a late duplicate of a decided transaction's prepare
         }
         VoteKey vk = new VoteKey(p.tx(), p.key());
-        Boolean given = votes.get(vk);
+        Vote given = votes.get(vk);
         // positions taken over recently wait until the leases their previous holder granted are gone; our other
-        // positions vote as soon as our own leases on the key are revoked (see LeaseTable)
+        // positions vote as soon as our own leases on the key are revoked (see LeaseTable), or at once, naming the
+        // holders, when each holder replicates the item too (an early vote, see the class comment)
         ReplicaManager.Positions at = replicas.positions(m, env.nowMillis());
         Set<Integer> held = at.held();
         Set<Integer> waiting = p.write() == null ? Set.of() : at.waiting();
-        if (given == null && p.write() != null && replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(),
-                () -> onPrepare(env, p), at.positional())) {
+        List<Address> early = given == null && p.write() != null ? earlyHolders(env, m, at, p) : null;
+        if (given == null && p.write() != null && early == null && replicas.holdWrite(env, m, p.group(), p.key(),
+                p.write().tag(), () -> onPrepare(env, p), at.positional())) {
             return; // near caches hold read leases on the key: they drop it before we may promise to change it
         }
         boolean vote;
+        int pendingPositions = 0;
         if (given != null) {
-            vote = given; // a duplicate prepare gets the same vote: one replica, one value at ballot 0
+            vote = given.prepared(); // a duplicate prepare gets the same vote: one replica, one value at ballot 0
+            pendingPositions = given.pendingPositions();
         } else {
             Item current = replicas.storage().get(p.group(), p.key());
             Tag now = current == null ? Tag.ZERO : current.tag();
             Tag expected = replicas.config().planted(ReplicaConfig.PlantedBug.SKIP_VERSION_VALIDATION) ? now : p.expected(); // planted bug
             vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
-            votes.put(vk, vote);
+            if (vote && p.write() != null) {
+                if (early != null && !early.isEmpty()) {
+                    // the revocations go now; what waits for their answers is only the manager's possible question
+                    EarlyVote e = new EarlyVote(p.tx().manager(), List.copyOf(held));
+                    earlyVotes.put(vk, e);
+                    if (!replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(), () -> revocationsAnswered(env,
+                            vk, e))) {
+                        e.answered = true; // nothing to wait for after all
+                    }
+                    pendingPositions = positionsOfOthers(m.acceptor.installed(), early);
+                }
+                replicas.dropOwnNear(p.key(), p.write().tag(), env.nowMillis());
+            }
+            votes.put(vk, new Vote(vote, pendingPositions));
             if (vote && p.offer()) {
                 offering.put(vk, Boolean.TRUE);
             }
@@ -435,6 +585,8 @@ public final class TransactionManager {
         }
         Address self = replicas.self().address();
         List<NodeRef> to = voteRecipients(p.acceptors(), self, p.tx().manager());
+        Address managerNode = p.tx().manager();
+        boolean alsoToManager = vote && !ReplicaManager.containsAddress(to, managerNode);
         // the acceptor on this node, if it is one (it serves the acceptor group at that epoch, so the vote goes to it),
         // accepts here and now, and the vote to the manager carries that acceptance (one message instead of a vote and
         // a TxAccepted); only when the vote goes to the manager (it does not when the manager is no acceptor) and the
@@ -450,11 +602,14 @@ public final class TransactionManager {
             List<Integer> acceptedAt = localAcceptor != null && localAcceptor.commitAcceptors.acceptVote(
                     new CommitAcceptor.Instance(p.tx(), p.key(), position), vote) ? localPositions : List.of();
             TxVote v = new TxVote(p.tx(), p.key(), position, vote, p.acceptors().group(), p.acceptors().epoch(),
-                    acceptedAt);
+                    acceptedAt, pendingPositions);
             for (NodeRef n : to) {
                 if (localAcceptor == null || !n.address().equals(self)) {
                     env.send(n.address(), v);
                 }
+            }
+            if (alsoToManager) {
+                env.send(managerNode, v); // a manager that is no acceptor counts a prepared vote only if it saw it
             }
         }
     }
@@ -493,6 +648,73 @@ public final class TransactionManager {
         return out;
     }
 
+    /**
+     * The holders of leases on {@code p}'s key that this replica may revoke without waiting for their answers before it
+     * votes (an early vote): every one of them is this node or a node holding a position of the item's view, so its own
+     * replica's vote proves it dropped the key. Null if the vote must wait the usual way ({@link
+     * ReplicaManager#holdWrite}): a holder replicates nothing here, a quarantine may hide leases, or writes are parked
+     * on the key already.
+     */
+    private List<Address> earlyHolders(Environment env, ReplicaManager.Member m, ReplicaManager.Positions at,
+            TxPrepare p) {
+        if (!at.waiting().isEmpty() || replicas.config().planted(ReplicaConfig.PlantedBug.SKIP_LEASE_REVOCATION)) {
+            return null;
+        }
+        List<Address> holders = m.leases.blockingHolders(p.key(), env.nowMillis(), p.write().tag());
+        if (holders == null) {
+            return null;
+        }
+        GroupView view = m.acceptor.installed();
+        Address self = replicas.self().address();
+        for (Address h : holders) {
+            if (!h.equals(self) && ReplicaManager.indicesOf(view, h).isEmpty()) {
+                return null;
+            }
+        }
+        return holders;
+    }
+
+    /** The holders an early vote revoked have answered (or their leases expired): tell the manager if it asked. */
+    private void revocationsAnswered(Environment env, VoteKey vk, EarlyVote e) {
+        e.answered = true;
+        if (e.asked && earlyVotes.get(vk) == e && !decided.containsKey(vk.tx())) {
+            env.send(e.manager, new TxRevoked(vk.tx(), vk.key(), e.positions));
+        }
+    }
+
+    /** The manager asks whether the leases our vote on a key revoked are answered: now if so, else once they are. */
+    private void onRevokedQuery(Environment env, Address from, TxRevokedQuery q) {
+        VoteKey vk = new VoteKey(q.tx(), q.key());
+        EarlyVote e = earlyVotes.get(vk);
+        Vote given = votes.get(vk);
+        if (e != null && !e.answered) {
+            e.asked = true;
+        } else if (given != null && given.prepared() && !decided.containsKey(q.tx())) {
+            // answered, or a vote that waited for its revocations in the first place
+            ReplicaManager.Member m = replicas.member(replicas.group(q.key()));
+            List<Integer> positions = e != null ? e.positions
+                    : m == null ? List.of() : new ArrayList<>(ReplicaManager.indicesOf(m.acceptor.installed(),
+                            replicas.self().address()));
+            if (!positions.isEmpty()) {
+                env.send(from, new TxRevoked(q.tx(), q.key(), positions));
+            }
+        }
+    }
+
+    /** The positions in {@code view} of {@code holders} other than this node, a bit each. */
+    private int positionsOfOthers(GroupView view, List<Address> holders) {
+        Address self = replicas.self().address();
+        int bits = 0;
+        for (Address h : holders) {
+            if (!h.equals(self)) {
+                for (int i : ReplicaManager.indicesOf(view, h)) {
+                    bits |= 1 << i;
+                }
+            }
+        }
+        return bits;
+    }
+
     private void onDecide(Environment env, TxDecide d) {
         participating.remove(d.tx());
         decided.put(d.tx(), d.commit());
@@ -508,6 +730,7 @@ public final class TransactionManager {
         // heap grew ~2 MB/s in the L2 benchmark's 90/10 mix (docs/BENCHMARKS.md, session 15)
         VoteKey vk = new VoteKey(d.tx(), d.key());
         votes.remove(vk);
+        earlyVotes.remove(vk);
         boolean offer = offering.remove(vk) != null;
         replicas.cancelAfterQuarantine(d.key(), d.tx());
         if (release(m, d) && offer) {
@@ -766,9 +989,21 @@ public final class TransactionManager {
     }
 
     private void onVote(Environment env, Address from, TxVote v) {
+        Tx managed = active.get(v.tx());
+        if (managed != null && v.prepared()) {
+            // what the voter revoked without waiting: counted once those positions voted too (maybeDecide)
+            managed.voteMasks.merge(new CommitAcceptor.Instance(v.tx(), v.key(), v.position()), v.pendingPositions(),
+                    (a, b) -> a | b);
+        }
         if (!v.acceptedAt().isEmpty()) {
             // the acceptances on the voter's node, which came with the vote (a no-op unless we manage the transaction)
             onAccepted(env, new TxAccepted(v.tx(), v.key(), v.position(), 0, v.prepared(), v.acceptedAt()));
+        } else if (managed != null && active.containsKey(v.tx())) {
+            maybeDecide(env, managed); // the acceptances may have come first
+        }
+        if (v.tx().manager().equals(replicas.self().address())
+                && replicas.servingMember(v.acceptorGroup(), v.acceptorEpoch()) == null) {
+            return; // sent to us as the manager only (we are no acceptor of it)
         }
         ReplicaManager.Member m = acceptorMember(env, v.tx().manager(), v.acceptorGroup(), v.acceptorEpoch());
         if (m == null) {
@@ -825,6 +1060,16 @@ public final class TransactionManager {
             onPromise(env, from, p);
         } else if (m instanceof TxPhase2 p) {
             onPhase2(env, from, p);
+        } else if (m instanceof TxRevokedQuery q) {
+            onRevokedQuery(env, from, q);
+        } else if (m instanceof TxRevoked r) {
+            Tx tx = active.get(r.tx());
+            if (tx != null) {
+                for (int p : r.positions()) {
+                    tx.revokedAt.add(new CommitAcceptor.Instance(r.tx(), r.key(), p));
+                }
+                maybeDecide(env, tx);
+            }
         } else if (m instanceof TxQuery q) {
             Boolean d = decided.get(q.tx());
             if (d != null) {
@@ -836,8 +1081,18 @@ public final class TransactionManager {
     public void onTimer(Environment env, TxTick t) {
         if (t instanceof TxTimeout to) {
             Tx tx = active.get(to.tx());
-            if (tx != null && tx.attempt == to.attempt()) {
-                finish(env, tx, to.attempt() + 1);
+            if (tx != null && tx.attempt == to.attempt() && tx.commitAfterMillis < 0) {
+                finish(env, tx, to.attempt() + 1); // (one waiting for its revocations has its outcome: commit)
+            }
+        } else if (t instanceof AskRevoked a) {
+            Tx tx = active.get(a.tx());
+            if (tx != null) {
+                askRevoked(env, tx);
+            }
+        } else if (t instanceof CommitAfterLeases c) {
+            Tx tx = active.get(c.tx());
+            if (tx != null && tx.tally.decision() == CommitTally.Decision.COMMIT) {
+                decide(env, tx, true);
             }
         } else if (t instanceof StartRetry r) {
             PendingStart p = pendingStarts.remove(r.id());
@@ -925,6 +1180,23 @@ public final class TransactionManager {
     private record VoteKey(TxId tx, Key key) {
     }
 
+    /** The vote this node gave as a replica, and the positions an early vote named (0 otherwise). */
+    private record Vote(boolean prepared, int pendingPositions) {
+    }
+
+    /** An early vote's revocations: to whom and for which positions to report them answered, and whether they are. */
+    private static final class EarlyVote {
+        final Address manager;
+        final List<Integer> positions;
+        boolean answered;
+        boolean asked;
+
+        EarlyVote(Address manager, List<Integer> positions) {
+            this.manager = manager;
+            this.positions = positions;
+        }
+    }
+
     private record PendingStart(List<TxItem> items, CommitCallback callback, int waits) {
     }
 
@@ -949,6 +1221,14 @@ public final class TransactionManager {
         int rank;
         /** What the transaction writes, with the tags the writes get (the manager's own transactions only). */
         final List<Item> written = new ArrayList<>();
+        /** Prepared votes the manager saw itself, with the positions each revoked without waiting (a bit each). */
+        final Map<CommitAcceptor.Instance, Integer> voteMasks = new HashMap<>();
+        /** When the tally first allowed a commit that waits for revocations; -1 if it has not. */
+        long commitAfterMillis = -1;
+        /** Whether the replicas were asked about their revocations ({@link #askRevoked}). */
+        boolean revokedAsked;
+        /** Positions whose replica said every lease it revoked before voting is answered ({@link TxRevoked}). */
+        final Set<CommitAcceptor.Instance> revokedAt = new java.util.HashSet<>();
 
         Tx(TxId id, Map<Key, GroupView> views, GroupView acceptors, CommitCallback callback, CommitTally tally) {
             this.id = id;

@@ -31,9 +31,13 @@ public sealed interface TxnMessage extends Message {
      * Participant to acceptors: its vote, as Paxos phase 2a at ballot 0 for instance (tx, key, position).
      * {@code acceptedAt}: the acceptor positions on the sender's own node that accepted this vote already (phase 2b,
      * the content of a {@link TxAccepted} from that node, which then is not sent); empty if none.
+     * {@code pendingPositions}: for an early vote, a bit per position of the item's view whose node holds a read lease
+     * on the key that this replica revoked without waiting for the answer; the manager counts the vote only once each
+     * of those nodes' own replicas voted prepared too (see {@link TransactionManager}). 0 when every lease this replica
+     * granted was answered or had expired before it voted.
      */
     record TxVote(TxId tx, Key key, int position, boolean prepared, int acceptorGroup, long acceptorEpoch,
-            List<Integer> acceptedAt) implements TxnMessage {
+            List<Integer> acceptedAt, int pendingPositions) implements TxnMessage {
         public TxVote {
             acceptedAt = List.copyOf(acceptedAt);
         }
@@ -110,5 +114,22 @@ public sealed interface TxnMessage extends Message {
 
     /** A replica that has held a lock for long asks the manager for the decision. */
     record TxQuery(TxId tx, int group, Key key) implements TxnMessage {
+    }
+
+    /**
+     * Manager to an item's replicas: the early votes on {@code key} cannot all be counted yet (a node they name did not
+     * vote prepared); answer with {@link TxRevoked} once the leases you revoked are answered or expired.
+     */
+    record TxRevokedQuery(TxId tx, Key key) implements TxnMessage {
+    }
+
+    /**
+     * Replica to manager: every lease on {@code key} that this node's replica revoked before its vote at
+     * {@code positions} is answered or has expired, so the manager may count those votes whatever they named.
+     */
+    record TxRevoked(TxId tx, Key key, List<Integer> positions) implements TxnMessage {
+        public TxRevoked {
+            positions = List.copyOf(positions);
+        }
     }
 }

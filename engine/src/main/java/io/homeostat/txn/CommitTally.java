@@ -69,6 +69,11 @@ public final class CommitTally {
         }
     }
 
+    /** Whether some instance has "abort" chosen. */
+    public boolean anyChosenAbort() {
+        return chosen.containsValue(Boolean.FALSE);
+    }
+
     /** The chosen vote of an instance, or null while undecided. */
     public Boolean chosen(CommitAcceptor.Instance i) {
         return chosen.get(i);

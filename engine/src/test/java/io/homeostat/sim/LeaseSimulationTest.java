@@ -901,4 +901,121 @@ class LeaseSimulationTest {
         }
         assertThat(violations).as("seeds whose history the checker rejected").isEqualTo(3);
     }
+
+    /**
+     * A one-key transaction at {@code at} writing {@code key}, after a quorum read of its tag; returns the commit's own
+     * latency in simulated µs (from the commit call), or -1 if it aborted. {@code whenCommitted} runs in the callback.
+     */
+    private static long commitAndWait(Cluster c, Address at, String key, Runnable whenCommitted) {
+        long[] latency = {-2};
+        String value = "e" + c.sim.nowMicros();
+        c.replicas(at).read(c.sim.node(at), Key.of(key), new ReplicaManager.OpCallback() {
+            @Override
+            public void done(Bytes ignored) {
+            }
+
+            @Override
+            public void doneTagged(io.homeostat.store.Tag tag, Bytes ignored) {
+                long invoked = c.sim.nowMicros();
+                ((HomeostatNode) c.sim.node(at).protocol()).transactions().commit(c.sim.node(at),
+                        List.of(new TransactionManager.TxItem(Key.of(key), tag, true, Bytes.of(value))),
+                        new TransactionManager.CommitCallback() {
+                            @Override
+                            public void committed() {
+                                c.history.add(Operation.write(2, key, Operation.Value.of(value), invoked,
+                                        c.sim.nowMicros()));
+                                latency[0] = c.sim.nowMicros() - invoked;
+                                whenCommitted.run();
+                            }
+
+                            @Override
+                            public void aborted(String reason) {
+                                latency[0] = -1;
+                            }
+                        });
+            }
+
+            @Override
+            public void failed(ReplicaManager.Failure failure, String reason) {
+                latency[0] = -1;
+            }
+        });
+        c.sim.runUntil(() -> latency[0] != -2, MS, c.sim.nowMicros() + 10 * SECOND);
+        return latency[0];
+    }
+
+    /**
+     * Early votes: when every node holding a read lease on the key replicates it, each replica revokes and votes at
+     * once, and the manager counts those votes once the holders' own replicas voted, so with one-way delays of exactly
+     * 1 ms the commit takes two of them. Once a node that replicates nothing holds a lease too, the replicas that
+     * granted it wait for its answer before voting, and the commit takes four.
+     */
+    @Test
+    void aWriteWhoseLeaseHoldersAllReplicateTheKeyCommitsAfterTwoOneWayDelays() {
+        for (long seed = 1; seed <= 3; seed++) {
+            ThreeNodes t = threeNodes(seed, CONFIG, true);
+            Cluster c = t.c();
+            String key = t.keys().values().iterator().next();
+            c.sim.network().latency(1_000, 0);
+            c.readNear(t.founder(), key);
+            c.readNear(t.b(), key);
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            assertThat(c.readNear(t.b(), key)).as("seed %d: b's copy is local", seed).isTrue();
+            assertThat(commitAndWait(c, t.a(), key, () -> { })).as("seed %d: commit µs, holders replicate", seed)
+                    .isBetween(2_000L, 2_999L);
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            // a node that replicates nothing (its first read learns the view, the second leases the key): its lease
+            // is revoked the usual way
+            c.readNear(t.reader(), key);
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            c.readNear(t.reader(), key);
+            c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+            assertThat(c.readNear(t.reader(), key)).as("seed %d: the reader's copy is local", seed).isTrue();
+            assertThat(commitAndWait(c, t.a(), key, () -> { })).as("seed %d: commit µs, a holder that does not", seed)
+                    .isBetween(4_000L, 4_999L);
+            c.sim.runUntil(c.sim.nowMicros() + SECOND);
+            assertThat(c.check().isOk()).as("seed %d: %s", seed, c.check().summary()).isTrue();
+        }
+    }
+
+    /**
+     * A holder that replicates the key, whose incoming links are slow: its replica's vote, and every revocation sent it,
+     * arrive late. It reads the key a millisecond after a write commits elsewhere. The manager waits for its vote (or a lease
+     * period) and the read is of the new value; with the planted bug (commit on the early votes alone) it is stale.
+     */
+    private static LinearizabilityResult slowHolderReadsAtCommit(long seed, ReplicaConfig config) {
+        ThreeNodes t = threeNodes(seed, config, false);
+        Cluster c = t.c();
+        String key = t.keys().values().iterator().next();
+        c.readNear(t.b(), key);
+        c.sim.runUntil(c.sim.nowMicros() + 100 * MS);
+        assertThat(c.readNear(t.b(), key)).as("seed %d: b's copy is local", seed).isTrue();
+        c.sim.network().clog(t.a(), t.b(), 500 * MS, c.sim.nowMicros() + SECOND);
+        c.sim.network().clog(t.founder(), t.b(), 500 * MS, c.sim.nowMicros() + SECOND);
+        assertThat(commitAndWait(c, t.a(), key, () -> c.sim.at(c.sim.nowMicros() + MS, () -> c.readNear(t.b(), key))))
+                .as("seed %d: committed", seed).isPositive();
+        c.sim.runUntil(c.sim.nowMicros() + 2 * SECOND);
+        return c.check();
+    }
+
+    @Test
+    void aManagerCountsAnEarlyVoteOnlyOnceTheHoldersItNamesHaveVoted() {
+        for (long seed = 1; seed <= 3; seed++) {
+            LinearizabilityResult result = slowHolderReadsAtCommit(seed, CONFIG);
+            assertThat(result.isOk()).as("seed %d: %s", seed, result.summary()).isTrue();
+        }
+    }
+
+    /** Planted bug: the manager commits on early votes alone; the checker must see the slow holder's stale read. */
+    @Test
+    void committingBeforeTheNamedHoldersVotedIsCaught() {
+        int violations = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            if (!slowHolderReadsAtCommit(seed,
+                    CONFIG.withPlantedBugForTest(ReplicaConfig.PlantedBug.COMMIT_BEFORE_REVOCATION)).isOk()) {
+                violations++;
+            }
+        }
+        assertThat(violations).as("seeds whose history the checker rejected").isEqualTo(3);
+    }
 }
