@@ -249,17 +249,7 @@ final class LeaseTable {
      */
     Hold hold(Key key, long nowMillis, io.homeostat.store.Tag writing, Runnable resume, boolean positional) {
         expire(key, nowMillis);
-        Map<Address, Long> holders = leases.get(key);
-        List<Address> blocking = new ArrayList<>();
-        if (holders != null) {
-            Map<Address, io.homeostat.store.Tag> k = kept.get(key);
-            for (Address h : holders.keySet()) {
-                io.homeostat.store.Tag t = k == null ? null : k.get(h);
-                if (t == null || writing == null || writing.isAfter(t)) {
-                    blocking.add(h);
-                }
-            }
-        }
+        List<Address> blocking = blocking(key, writing);
         List<Parked> waiting = parked.get(key);
         if (blocking.isEmpty() && nowMillis >= quarantineEndMillis(positional) && !queuedAhead(waiting, positional)) {
             return null;
@@ -276,25 +266,32 @@ final class LeaseTable {
 
     /**
      * The holders whose leases on {@code key} a write of tag {@code writing} must revoke, for a transaction's vote that
-     * goes before their answers ({@link TransactionManager}'s early vote): as {@link #hold} would tell, but nothing is
-     * parked. Null when the vote must wait the usual way instead: writes are parked on the key already (they keep their
-     * order), or a quarantine may hide leases this table does not know.
+     * goes before their answers ({@link TransactionManager}'s early vote): those {@link #hold} would tell, without
+     * parking anything. Null when the vote must wait the usual way instead: writes are parked on the key already (they
+     * keep their order), or a quarantine may hide leases this table does not know.
      */
     List<Address> blockingHolders(Key key, long nowMillis, io.homeostat.store.Tag writing) {
         if (parked.containsKey(key) || nowMillis < quarantineEndMillis()) {
             return null;
         }
         expire(key, nowMillis);
+        return blocking(key, writing);
+    }
+
+    /**
+     * The holders of unexpired leases on {@code key} that hold a write of tag {@code writing} back: all but those that
+     * answered a revocation keeping an entry at least as new.
+     */
+    private List<Address> blocking(Key key, io.homeostat.store.Tag writing) {
         Map<Address, Long> holders = leases.get(key);
-        if (holders == null) {
-            return List.of();
-        }
-        Map<Address, io.homeostat.store.Tag> k = kept.get(key);
-        List<Address> blocking = new ArrayList<>(holders.size());
-        for (Address h : holders.keySet()) {
-            io.homeostat.store.Tag t = k == null ? null : k.get(h);
-            if (t == null || writing == null || writing.isAfter(t)) {
-                blocking.add(h);
+        List<Address> blocking = new ArrayList<>();
+        if (holders != null) {
+            Map<Address, io.homeostat.store.Tag> k = kept.get(key);
+            for (Address h : holders.keySet()) {
+                io.homeostat.store.Tag t = k == null ? null : k.get(h);
+                if (t == null || writing == null || writing.isAfter(t)) {
+                    blocking.add(h);
+                }
             }
         }
         return blocking;
@@ -452,13 +449,6 @@ final class LeaseTable {
         return false;
     }
 
-    private void forgetTold(Key key, Address holder) {
-        Map<Address, Long> t = told.get(key);
-        if (t != null && t.remove(holder) != null && t.isEmpty()) {
-            told.remove(key);
-        }
-    }
-
     private void forgetKept(Key key, Address holder) {
         Map<Address, io.homeostat.store.Tag> k = kept.get(key);
         if (k != null && k.remove(holder) != null && k.isEmpty()) {
@@ -493,7 +483,6 @@ final class LeaseTable {
                 it.remove();
                 leaseCount--;
                 forgetKept(key, e.getKey());
-                forgetTold(key, e.getKey()); // an early vote parks nothing that would clear it (see blockingHolders)
             }
         }
         if (holders.isEmpty()) {

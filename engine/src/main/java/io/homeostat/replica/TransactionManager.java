@@ -728,7 +728,8 @@ public final class TransactionManager {
         Vote given = votes.get(vk);
         if (e != null && !e.answered) {
             e.asked = true;
-        } else if (given != null && given.prepared() && !decided.containsKey(q.tx())) {
+        } else if (given != null && given.prepared() && (e != null || given.pendingPositions() == 0)
+                && !decided.containsKey(q.tx())) {
             // answered, or a vote that waited for its revocations in the first place
             ReplicaManager.Member m = replicas.member(replicas.group(q.key()));
             List<Integer> positions = e != null ? e.positions
@@ -1037,7 +1038,7 @@ public final class TransactionManager {
         if (!v.acceptedAt().isEmpty()) {
             // the acceptances on the voter's node, which came with the vote (a no-op unless we manage the transaction)
             onAccepted(env, new TxAccepted(v.tx(), v.key(), v.position(), 0, v.prepared(), v.acceptedAt()));
-        } else if (managed != null && active.containsKey(v.tx())) {
+        } else if (managed != null) {
             maybeDecide(env, managed); // the acceptances may have come first
         }
         if (v.tx().manager().equals(replicas.self().address())
