@@ -389,7 +389,7 @@ public final class TransactionManager {
      */
     private boolean revocationsCovered(Tx tx) {
         int r = replicas.placement().replication();
-        int majority = replicas.config().planted(ReplicaConfig.PlantedBug.MINORITY_COMMIT) ? 1 : r / 2 + 1;
+        int majority = tx.tally.preparedPerItem();
         for (Map.Entry<Key, GroupView> e : tx.views.entrySet()) {
             int counted = 0;
             for (int q = 0; q < r && counted < majority; q++) {
@@ -561,7 +561,7 @@ public final class TransactionManager {
             if (vote && p.write() != null) {
                 if (early != null && !early.isEmpty()) {
                     // the revocations go now; what waits for their answers is only the manager's possible question
-                    EarlyVote e = new EarlyVote(p.tx().manager(), List.copyOf(held));
+                    EarlyVote e = new EarlyVote(List.copyOf(held));
                     earlyVotes.put(vk, e);
                     if (!replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(), () -> revocationsAnswered(env,
                             vk, e))) {
@@ -594,13 +594,12 @@ public final class TransactionManager {
         }
         Address self = replicas.self().address();
         List<NodeRef> to = voteRecipients(p.acceptors(), self, p.tx().manager());
-        Address managerNode = p.tx().manager();
-        boolean alsoToManager = vote && !ReplicaManager.containsAddress(to, managerNode);
         // the acceptor on this node, if it is one (it serves the acceptor group at that epoch, so the vote goes to it),
         // accepts here and now, and the vote to the manager carries that acceptance (one message instead of a vote and
         // a TxAccepted); only when the vote goes to the manager (it does not when the manager is no acceptor) and the
         // manager is elsewhere (its own acceptances reach it locally)
         Address manager = p.tx().manager();
+        boolean alsoToManager = vote && !ReplicaManager.containsAddress(to, manager);
         ReplicaManager.Member localAcceptor = manager.equals(self) || !ReplicaManager.containsAddress(to, manager) ? null
                 : replicas.servingMember(p.acceptors().group(), p.acceptors().epoch());
         List<Integer> localPositions = localAcceptor == null ? List.of() : positions(localAcceptor);
@@ -626,7 +625,7 @@ public final class TransactionManager {
                 }
             }
             if (alsoToManager) {
-                env.send(managerNode, v); // a manager that is no acceptor counts a prepared vote only if it saw it
+                env.send(manager, v); // a manager that is no acceptor counts a prepared vote only if it saw it
             }
         }
     }
@@ -717,7 +716,7 @@ public final class TransactionManager {
     private void revocationsAnswered(Environment env, VoteKey vk, EarlyVote e) {
         e.answered = true;
         if (e.asked && earlyVotes.get(vk) == e && !decided.containsKey(vk.tx())) {
-            env.send(e.manager, new TxRevoked(vk.tx(), vk.key(), e.positions));
+            env.send(vk.tx().manager(), new TxRevoked(vk.tx(), vk.key(), e.positions));
         }
     }
 
@@ -1233,15 +1232,13 @@ public final class TransactionManager {
     private record DeferredVote(Address to, TxVote vote) {
     }
 
-    /** An early vote's revocations: to whom and for which positions to report them answered, and whether they are. */
+    /** An early vote's revocations: the positions to report them answered for, and whether they are. */
     private static final class EarlyVote {
-        final Address manager;
         final List<Integer> positions;
         boolean answered;
         boolean asked;
 
-        EarlyVote(Address manager, List<Integer> positions) {
-            this.manager = manager;
+        EarlyVote(List<Integer> positions) {
             this.positions = positions;
         }
     }

@@ -69,6 +69,11 @@ public final class CommitTally {
         }
     }
 
+    /** Prepared replicas an item needs (a majority, unless the planted bug of the minority-commit self-test). */
+    public int preparedPerItem() {
+        return preparedPerItem;
+    }
+
     /** Whether some instance has "abort" chosen. */
     public boolean anyChosenAbort() {
         return chosen.containsValue(Boolean.FALSE);
