@@ -29,9 +29,12 @@ final class NearCache {
     /**
      * {@code renewAfterMillis}: from then on the renewal loop asks the replicas to extend the leases (in the
      * background), if the entry was read within the idle bound; {@code lastUsedMillis}: its last read on the event loop
-     * (a read on a caller's thread is reported by the {@link NearCacheListener}).
+     * (a read on a caller's thread is reported by the {@link NearCacheListener}); {@code group}: the key's replica
+     * group, computed once when the entry comes in, so that the renewal loop, which visits every due entry, does not
+     * hash each key again; {@code mirror}: the listener's copy of the entry.
      */
-    record Entry(Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis, long lastUsedMillis) {
+    record Entry(int group, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis, long lastUsedMillis,
+            NearCacheListener.Handle mirror) {
     }
 
     /** Bytes of values held at most; with the entry bound, what keeps a near cache of large values in check. */
@@ -77,13 +80,17 @@ final class NearCache {
         return e;
     }
 
-    /** Installs an entry that is never renewed. */
+    /** Installs an entry that is never renewed (so its group is never asked for). */
     void install(Key key, Tag tag, Bytes value, long validUntilMillis) {
-        install(key, tag, value, validUntilMillis, validUntilMillis, Long.MIN_VALUE);
+        install(key, -1, tag, value, validUntilMillis, validUntilMillis, Long.MIN_VALUE);
     }
 
-    /** Installs a freshly read entry ({@code nowMillis}: the read, which counts as a use). */
-    void install(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis, long nowMillis) {
+    /**
+     * Installs a freshly read entry of {@code key}, whose replica group is {@code group} ({@code nowMillis}: the read,
+     * which counts as a use).
+     */
+    void install(Key key, int group, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis,
+            long nowMillis) {
         if (maxEntries == 0) {
             return;
         }
@@ -99,9 +106,9 @@ final class NearCache {
             oldest.remove();
             dropped(e.getKey(), e.getValue());
         }
-        entries.put(key, new Entry(tag, value, validUntilMillis, renewAfterMillis, nowMillis));
+        NearCacheListener.Handle mirror = listener.installed(key, tag, value, validUntilMillis);
+        entries.put(key, new Entry(group, tag, value, validUntilMillis, renewAfterMillis, nowMillis, mirror));
         valueBytes += size;
-        listener.installed(key, tag, value, validUntilMillis);
     }
 
     /**
@@ -115,21 +122,23 @@ final class NearCache {
             return false;
         }
         entries.remove(key);
-        entries.put(key, new Entry(tag, e.value(), validUntilMillis, renewAfterMillis, e.lastUsedMillis()));
-        listener.installed(key, tag, e.value(), validUntilMillis);
+        entries.put(key, new Entry(e.group(), tag, e.value(), validUntilMillis, renewAfterMillis, e.lastUsedMillis(),
+                e.mirror()));
+        e.mirror().extend(validUntilMillis);
         return true;
     }
 
     /** A read on the event loop served {@code key} from this cache. */
     void touch(Key key, Entry e, long nowMillis) {
         if (e.lastUsedMillis() < nowMillis) {
-            entries.replace(key, new Entry(e.tag(), e.value(), e.validUntilMillis(), e.renewAfterMillis(), nowMillis));
+            entries.replace(key, new Entry(e.group(), e.tag(), e.value(), e.validUntilMillis(), e.renewAfterMillis(),
+                    nowMillis, e.mirror()));
         }
     }
 
-    /** When {@code key} (whose entry is {@code e}) was last read here, on the event loop or on a caller's thread. */
-    long lastUsedMillis(Key key, Entry e) {
-        return Math.max(e.lastUsedMillis(), listener.lastReadMillis(key));
+    /** When entry {@code e} was last read here, on the event loop or on a caller's thread. */
+    static long lastUsedMillis(Entry e) {
+        return Math.max(e.lastUsedMillis(), e.mirror().lastReadMillis());
     }
 
     /**
@@ -162,7 +171,7 @@ final class NearCache {
         if (e == null) {
             return;
         }
-        long used = lastUsedMillis(key, e);
+        long used = lastUsedMillis(e);
         remove(key);
         if (used != Long.MIN_VALUE) {
             revokedReads.remove(key); // a key revoked again goes to the newest end
@@ -175,9 +184,9 @@ final class NearCache {
      * last read before a revocation took its previous entry out, and else as never read: renewed only if something
      * reads it before its renewal time.
      */
-    void installOffered(Key key, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
+    void installOffered(Key key, int group, Tag tag, Bytes value, long validUntilMillis, long renewAfterMillis) {
         Long used = revokedReads.remove(key);
-        install(key, tag, value, validUntilMillis, renewAfterMillis, used == null ? Long.MIN_VALUE : used);
+        install(key, group, tag, value, validUntilMillis, renewAfterMillis, used == null ? Long.MIN_VALUE : used);
     }
 
     void remove(Key key) {

@@ -1437,8 +1437,8 @@ public final class ReplicaManager {
 
     /** A replica offered a value under a lease: cached once a majority offered it (see {@link OfferBoard}). */
     private void onLeaseOffer(Environment env, Address from, LeaseOffer o) {
-        if (config.maxNearEntries() == 0 || config.leaseMillis() == 0) {
-            return;
+        if (config.maxNearEntries() == 0 || config.leaseMillis() == 0 || group(o.key()) != o.group()) {
+            return; // a key offered in a group that is not its own (a corrupt offer): its entry would renew there
         }
         long now = env.nowMillis();
         OfferBoard.Install in = offers.offered(o, from, bestView(o.group()), now, config.leaseMillis(),
@@ -1454,7 +1454,7 @@ public final class ReplicaManager {
         }
         // not a read itself: renewed if the key was read here before the write revoked it, or if something reads it
         // before its renewal time
-        near.installOffered(o.key(), in.tag(), in.value(), until, nearRenewAfter(anchor));
+        near.installOffered(o.key(), o.group(), in.tag(), in.value(), until, nearRenewAfter(anchor));
     }
 
     private void onLeaseRequest(Environment env, Address from, LeaseRequest r) {
@@ -1610,9 +1610,9 @@ public final class ReplicaManager {
         long now = env.nowMillis();
         Map<Integer, List<Renewal>> due = new TreeMap<>();
         near.forEachDue(now, (key, e) -> {
-            long used = near.lastUsedMillis(key, e);
+            long used = NearCache.lastUsedMillis(e);
             if (used != Long.MIN_VALUE && now - used <= config.nearIdleMillis() && !renewer.renewing(key)) {
-                due.computeIfAbsent(group(key), g -> new ArrayList<>()).add(new Renewal(key, e.tag()));
+                due.computeIfAbsent(e.group(), g -> new ArrayList<>()).add(new Renewal(key, e.tag()));
             }
         });
         Map<Address, List<LeaseRenew>> bundles = new LinkedHashMap<>();
@@ -1680,8 +1680,8 @@ public final class ReplicaManager {
         if (op.granted.size() >= op.view.majority() && grantedHere(op.view, op.granted)) {
             leaseOps.remove(op.id);
             // renewed (in the background) by the renewal loop while it is read
-            near.install(op.key, op.tag, op.value, nearValidUntil(op.sentAtMillis), nearRenewAfter(op.sentAtMillis),
-                    env.nowMillis());
+            near.install(op.key, op.view.group(), op.tag, op.value, nearValidUntil(op.sentAtMillis),
+                    nearRenewAfter(op.sentAtMillis), env.nowMillis());
             op.callback.doneTagged(op.tag, op.value);
         }
     }

@@ -7,29 +7,35 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
-/** The in-memory {@link Storage}: a sorted map per group. Lost on crash, by design of the failure model. */
+/**
+ * The in-memory {@link Storage}: per group, a sorted map for scans and a hash map for lookups (keys share long prefixes,
+ * such as a JPA region's name, so each comparison of a sorted lookup walks that prefix again; a lookup is what every
+ * read, lease, renewal and vote does). Lost on crash, by design of the failure model.
+ */
 public final class MemoryStorage implements Storage {
 
     private final Map<Integer, NavigableMap<Key, Item>> groups = new HashMap<>();
+    private final Map<Integer, Map<Key, Item>> lookup = new HashMap<>();
     private long size;
 
     @Override
     public Item get(int group, Key key) {
-        NavigableMap<Key, Item> m = groups.get(group);
+        Map<Key, Item> m = lookup.get(group);
         return m == null ? null : m.get(key);
     }
 
     @Override
     public boolean putIfNewer(int group, Item item) {
-        NavigableMap<Key, Item> m = groups.computeIfAbsent(group, g -> new TreeMap<>());
-        Item old = m.get(item.key());
+        Map<Key, Item> byKey = lookup.computeIfAbsent(group, g -> new HashMap<>());
+        Item old = byKey.get(item.key());
         if (old != null && !item.tag().isAfter(old.tag())) {
             return false;
         }
         if (old == null) {
             size++;
         }
-        m.put(item.key(), item);
+        byKey.put(item.key(), item);
+        groups.computeIfAbsent(group, g -> new TreeMap<>()).put(item.key(), item);
         return true;
     }
 
@@ -53,6 +59,7 @@ public final class MemoryStorage implements Storage {
     @Override
     public void drop(int group) {
         NavigableMap<Key, Item> m = groups.remove(group);
+        lookup.remove(group);
         if (m != null) {
             size -= m.size();
         }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Key;
 import io.homeostat.store.Tag;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -13,13 +15,29 @@ import org.junit.jupiter.api.Test;
 class NearCacheTest {
 
     private final Set<Key> mirror = new HashSet<>();
+    /** The end each installed entry's mirror copy was last given, by installation or by an extension. */
+    private final Map<Key, Long> mirrorEnds = new HashMap<>();
+    /** When each entry's mirror copy says it was last read. */
+    private final Map<Key, Long> mirrorReads = new HashMap<>();
 
     private NearCache cache(int maxEntries) {
         NearCache c = new NearCache(maxEntries);
         c.setListener(new NearCacheListener() {
             @Override
-            public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
+            public NearCacheListener.Handle installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
                 mirror.add(key);
+                mirrorEnds.put(key, validUntilMillis);
+                return new NearCacheListener.Handle() {
+                    @Override
+                    public long lastReadMillis() {
+                        return mirrorReads.getOrDefault(key, Long.MIN_VALUE);
+                    }
+
+                    @Override
+                    public void extend(long validUntilMillis) {
+                        mirrorEnds.put(key, validUntilMillis);
+                    }
+                };
             }
 
             @Override
@@ -55,11 +73,14 @@ class NearCacheTest {
     void aSweepOffersTheDueEntriesAndDropsTheLapsedOnes() {
         NearCache c = cache(100);
         byte[] sixteenth = new byte[(int) (NearCache.MAX_VALUE_BYTES / 16)];
-        c.install(Key.of("lapsed"), Tag.ZERO, Bytes.of(sixteenth), 100, 70, 0);
-        c.install(Key.of("due"), Tag.ZERO, Bytes.of("v"), 300, 150, 0);
-        c.install(Key.of("later"), Tag.ZERO, Bytes.of("v"), 400, 350, 0);
+        c.install(Key.of("lapsed"), 1, Tag.ZERO, Bytes.of(sixteenth), 100, 70, 0);
+        c.install(Key.of("due"), 2, Tag.ZERO, Bytes.of("v"), 300, 150, 0);
+        c.install(Key.of("later"), 3, Tag.ZERO, Bytes.of("v"), 400, 350, 0);
         Set<Key> due = new HashSet<>();
-        c.forEachDue(200, (k, e) -> due.add(k));
+        c.forEachDue(200, (k, e) -> {
+            due.add(k);
+            assertThat(e.group()).as("the group given at installation").isEqualTo(2);
+        });
         assertThat(due).containsExactly(Key.of("due"));
         assertThat(c.size()).as("the lapsed entry is gone, not left for the bounds").isEqualTo(2);
         assertThat(mirror).containsExactlyInAnyOrder(Key.of("due"), Key.of("later"));
@@ -81,5 +102,27 @@ class NearCacheTest {
         c.remove(Key.of("b"));
         assertThat(c.valid(Key.of("b"), 0)).isNull();
         assertThat(mirror).isEmpty();
+    }
+
+    @Test
+    void aRenewalExtendsTheMirrorsCopyInPlaceAndReadsOnCallersThreadsCount() {
+        NearCache c = cache(10);
+        Key k = Key.of("k");
+        Tag t = Tag.ZERO;
+        c.install(k, 5, t, Bytes.of("v"), 100, 70, 0);
+        mirrorReads.put(k, 60L); // a hit on a caller's thread, recorded by the mirror's copy
+        assertThat(NearCache.lastUsedMillis(c.valid(k, 80))).isEqualTo(60);
+
+        assertThat(c.extend(k, t, 200, 170, 80)).isTrue();
+        assertThat(mirrorEnds).containsEntry(k, 200L);
+        NearCache.Entry e = c.valid(k, 150);
+        assertThat(e).isNotNull();
+        assertThat(e.group()).isEqualTo(5);
+        assertThat(NearCache.lastUsedMillis(e)).as("the same mirror copy after the extension").isEqualTo(60);
+
+        assertThat(c.extend(k, t, 150, 120, 90)).as("never shortened").isFalse();
+        assertThat(mirrorEnds).containsEntry(k, 200L);
+        assertThat(c.extend(k, t.next(new io.homeostat.runtime.Address("w", 1), 1), 300, 270, 90)).as("another value is not extended").isFalse();
+        assertThat(mirrorEnds).containsEntry(k, 200L);
     }
 }

@@ -49,10 +49,11 @@ public final class ThreadedClient implements Homeostat {
      * the leases of entries that are read, and lets the others lapse. {@code memo} is the last decoder's result for
      * this value ({@link #getNear(byte[], Function)}); a renewal (same tag, same value) keeps it.
      */
-    private static final class NearValue {
+    private static final class NearValue implements NearCacheListener.Handle {
         final Tag tag;
         final Bytes value;
-        final long validUntilMillis;
+        /** Extended in place when the leases are renewed for this same value (never shortened). */
+        volatile long validUntilMillis;
         volatile long lastHitMillis;
         volatile Memo memo;
         /**
@@ -69,6 +70,16 @@ public final class ThreadedClient implements Homeostat {
             boolean same = previous != null && previous.tag.equals(tag);
             this.lastHitMillis = same ? previous.lastHitMillis : Long.MIN_VALUE;
             this.memo = same ? previous.memo : null;
+        }
+
+        @Override
+        public long lastReadMillis() {
+            return lastHitMillis;
+        }
+
+        @Override
+        public void extend(long validUntilMillis) {
+            this.validUntilMillis = validUntilMillis;
         }
 
         /** Records a hit at {@code nowMillis}; returns whether the entry was still valid then. */
@@ -169,9 +180,9 @@ public final class ThreadedClient implements Homeostat {
         this.options = options;
         node.execute(env -> protocol.replicas().setNearCacheListener(new NearCacheListener() {
             @Override
-            public void installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
-                // a renewal installs the same tag again: the hits recorded so far, and the decoded value, still count
-                near.compute(new MirrorKey(key.toBytes()), (k, old) -> {
+            public NearCacheListener.Handle installed(Key key, Tag tag, Bytes value, long validUntilMillis) {
+                // an entry installed again with the same tag keeps the hits recorded so far and the decoded value
+                return near.compute(new MirrorKey(key.toBytes()), (k, old) -> {
                     if (old != null) {
                         old.current = false;
                     }
@@ -185,12 +196,6 @@ public final class ThreadedClient implements Homeostat {
                 if (old != null) {
                     old.current = false;
                 }
-            }
-
-            @Override
-            public long lastReadMillis(Key key) {
-                NearValue v = near.get(new MirrorKey(key));
-                return v == null ? Long.MIN_VALUE : v.lastHitMillis;
             }
         }));
     }
