@@ -22,8 +22,13 @@ public final class Key implements Comparable<Key> {
         return new Key(Bytes.of(bytes));
     }
 
+    /** A key of {@code bytes} without a copy; the caller gives them up (see {@link Bytes#ofOwned}). */
+    public static Key ofOwned(byte[] bytes) {
+        return new Key(Bytes.ofOwned(bytes));
+    }
+
     public static Key of(String key) {
-        return new Key(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8)));
+        return ofOwned(key.getBytes(StandardCharsets.UTF_8));
     }
 
     public byte[] toBytes() {

@@ -421,7 +421,7 @@ final class Schema {
 
         public Object read(WireReader in, Limits l, int depth) throws FrameDecodeException {
             int n = in.readLength(Key.MAX_KEY_BYTES, "key length");
-            return Key.of(in.readBytes(n));
+            return Key.ofOwned(in.readBytes(n)); // a fresh array: no second copy
         }
     };
 
@@ -434,7 +434,7 @@ final class Schema {
 
         public Object read(WireReader in, Limits l, int depth) throws FrameDecodeException {
             int n = in.readLength(l.maxFrameBytes(), "value length");
-            return Bytes.of(in.readBytes(n));
+            return Bytes.ofOwned(in.readBytes(n)); // a fresh array: no second copy
         }
     };
 
