@@ -2,6 +2,7 @@ package io.homeostat.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.homeostat.runtime.Address;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Key;
 import io.homeostat.store.Tag;
@@ -122,7 +123,8 @@ class NearCacheTest {
 
         assertThat(c.extend(k, t, 150, 120, 90)).as("never shortened").isFalse();
         assertThat(mirrorEnds).containsEntry(k, 200L);
-        assertThat(c.extend(k, t.next(new io.homeostat.runtime.Address("w", 1), 1), 300, 270, 90)).as("another value is not extended").isFalse();
+        Tag later = t.next(new Address("w", 1), 1);
+        assertThat(c.extend(k, later, 300, 270, 90)).as("another value is not extended").isFalse();
         assertThat(mirrorEnds).containsEntry(k, 200L);
     }
 }
