@@ -8,9 +8,9 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The in-memory {@link Storage}: per group, a sorted map for scans and a hash map for lookups (keys share long prefixes,
- * such as a JPA region's name, so each comparison of a sorted lookup walks that prefix again; a lookup is what every
- * read, lease, renewal and vote does). Lost on crash, by design of the failure model.
+ * The in-memory {@link Storage}: per group, a sorted map for scans and a hash map for lookups (keys share long
+ * prefixes, such as a JPA region's name, so each comparison of a sorted lookup walks that prefix again; a lookup is
+ * what every read, lease, renewal and vote does). Lost on crash, by design of the failure model.
  */
 public final class MemoryStorage implements Storage {
 
