@@ -14,38 +14,44 @@ import java.util.TreeMap;
  */
 public final class MemoryStorage implements Storage {
 
-    private final Map<Integer, NavigableMap<Key, Item>> groups = new HashMap<>();
-    private final Map<Integer, Map<Key, Item>> lookup = new HashMap<>();
+    /** One group's items, twice: hashed for lookups, sorted for scans. */
+    private record Group(Map<Key, Item> byKey, NavigableMap<Key, Item> sorted) {
+        Group() {
+            this(new HashMap<>(), new TreeMap<>());
+        }
+    }
+
+    private final Map<Integer, Group> groups = new HashMap<>();
     private long size;
 
     @Override
     public Item get(int group, Key key) {
-        Map<Key, Item> m = lookup.get(group);
-        return m == null ? null : m.get(key);
+        Group g = groups.get(group);
+        return g == null ? null : g.byKey().get(key);
     }
 
     @Override
     public boolean putIfNewer(int group, Item item) {
-        Map<Key, Item> byKey = lookup.computeIfAbsent(group, g -> new HashMap<>());
-        Item old = byKey.get(item.key());
+        Group g = groups.computeIfAbsent(group, n -> new Group());
+        Item old = g.byKey().get(item.key());
         if (old != null && !item.tag().isAfter(old.tag())) {
             return false;
         }
         if (old == null) {
             size++;
         }
-        byKey.put(item.key(), item);
-        groups.computeIfAbsent(group, g -> new TreeMap<>()).put(item.key(), item);
+        g.byKey().put(item.key(), item);
+        g.sorted().put(item.key(), item);
         return true;
     }
 
     @Override
     public List<Item> scan(int group, Key after, int max) {
-        NavigableMap<Key, Item> m = groups.get(group);
-        if (m == null) {
+        Group g = groups.get(group);
+        if (g == null) {
             return List.of();
         }
-        NavigableMap<Key, Item> tail = after == null ? m : m.tailMap(after, false);
+        NavigableMap<Key, Item> tail = after == null ? g.sorted() : g.sorted().tailMap(after, false);
         List<Item> out = new ArrayList<>(Math.min(max, tail.size()));
         for (Item i : tail.values()) {
             if (out.size() == max) {
@@ -58,10 +64,9 @@ public final class MemoryStorage implements Storage {
 
     @Override
     public void drop(int group) {
-        NavigableMap<Key, Item> m = groups.remove(group);
-        lookup.remove(group);
-        if (m != null) {
-            size -= m.size();
+        Group g = groups.remove(group);
+        if (g != null) {
+            size -= g.byKey().size();
         }
     }
 
