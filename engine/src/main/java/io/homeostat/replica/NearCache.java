@@ -3,6 +3,7 @@ package io.homeostat.replica;
 import io.homeostat.store.Bytes;
 import io.homeostat.store.Key;
 import io.homeostat.store.Tag;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +59,14 @@ final class NearCache {
             return size() > MAX_REVOKED_READS;
         }
     };
+
+    /**
+     * Entries set aside while this node's own replica holds a write's lock on their key ({@link #suspend}): not served,
+     * and back with the decided value once the lock is released ({@link ReplicaManager#resumeOwnNear}). At most {@code
+     * maxEntries}; anything that would drop the entry (a revocation, an install, the end of its lease) drops it here
+     * too.
+     */
+    private final Map<Key, Entry> suspended = new HashMap<>();
 
     NearCache(int maxEntries) {
         this.maxEntries = maxEntries;
@@ -147,6 +156,7 @@ final class NearCache {
      * nor be visited by every later sweep, until the bounds push it out.
      */
     void forEachDue(long nowMillis, BiConsumer<Key, Entry> due) {
+        suspended.values().removeIf(v -> nowMillis >= v.validUntilMillis());
         Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Key, Entry> e = it.next();
@@ -167,6 +177,7 @@ final class NearCache {
      * asked the replicas again).
      */
     void revoke(Key key) {
+        suspended.remove(key);
         Entry e = entries.get(key);
         if (e == null) {
             return;
@@ -189,7 +200,35 @@ final class NearCache {
         install(key, group, tag, value, validUntilMillis, renewAfterMillis, used == null ? Long.MIN_VALUE : used);
     }
 
+    /**
+     * This node's replica voted to let a write change {@code key}: the entry stops being served (here and in the
+     * mirror) but is kept, lease and all, so that the decided value can take its place ({@link #resume}). Returns
+     * false, keeping nothing, if there is no valid entry or the set-aside entries are at their bound.
+     */
+    boolean suspend(Key key, long nowMillis) {
+        Entry e = valid(key, nowMillis);
+        if (e == null) {
+            return false;
+        }
+        remove(key);
+        if (suspended.size() >= maxEntries) {
+            return false;
+        }
+        suspended.put(key, e);
+        return true;
+    }
+
+    /** The entry {@link #suspend} set aside for {@code key}, taken out; null if none is (any longer). */
+    Entry resume(Key key) {
+        return suspended.remove(key);
+    }
+
+    int suspendedSize() {
+        return suspended.size();
+    }
+
     void remove(Key key) {
+        suspended.remove(key);
         Entry e = entries.remove(key);
         if (e != null) {
             dropped(key, e);

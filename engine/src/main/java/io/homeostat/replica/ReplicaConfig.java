@@ -62,7 +62,12 @@ public record ReplicaConfig(int replication, int groupsLog2, boolean founder, lo
          * A transaction's manager commits on early votes without waiting for the replicas of the nodes they name as
          * still holding leases (near caches serve values a committed write replaced).
          */
-        COMMIT_BEFORE_REVOCATION
+        COMMIT_BEFORE_REVOCATION,
+        /**
+         * A near-cache entry set aside while this node's replica held a write's lock comes back after the decision with
+         * the value it had, not the one the replica stores (near caches serve values a committed write replaced).
+         */
+        RESUME_OLD_VALUE
     }
 
     public ReplicaConfig {

@@ -1708,17 +1708,50 @@ public final class ReplicaManager {
 
     /**
      * This node's replica of {@code key} votes to let a write of tag {@code writing} change it: this node's near cache
-     * drops the key now (unless it holds that write or a later one already), and lease requests, renewals and offers in
-     * flight for it are worthless. Its replica grants nothing on the key until the write is decided, and afterwards
-     * only the new value, so no entry of the old value comes back here ({@link #grantedHere}, {@link OfferBoard}).
-     * A transaction manager may therefore take this replica's prepared vote as this node's answer to a revocation
-     * (see {@link TransactionManager}'s early votes).
+     * stops serving the key now (unless it holds that write or a later one already), and lease requests, renewals and
+     * offers in flight for it are worthless. Its replica grants nothing on the key until the write is decided, and
+     * afterwards only the new value, so no entry of the old value comes back here ({@link #grantedHere}, {@link
+     * OfferBoard}). A transaction manager may therefore take this replica's prepared vote as this node's answer to a
+     * revocation (see {@link TransactionManager}'s early votes).
+     *
+     * <p>The entry is set aside with its lease rather than dropped ({@link NearCache#suspend}): the replicas that
+     * granted the lease keep it through the write when this node replicates the key (they need not revoke it, see
+     * {@link TransactionManager}'s sticky leases), so once the decision reaches this node's replica the entry comes
+     * back holding the replica's value ({@link #resumeOwnNear}).
      */
     void dropOwnNear(Key key, Tag writing, long nowMillis) {
-        dropUnlessAsNew(key, writing, nowMillis);
+        NearCache.Entry e = near.valid(key, nowMillis);
+        if (e == null || writing == null || writing.isAfter(e.tag())) {
+            near.suspend(key, nowMillis);
+        }
         taintLeaseOps(key);
         renewer.taint(key);
         offers.dropOwn(key, self.address());
+    }
+
+    /**
+     * A decision on {@code key} reached member {@code m} (this node's replica of the key's group), after its lock was
+     * released: the near-cache entry that this replica's prepared vote set aside ({@link #dropOwnNear}) comes back,
+     * with its lease's end unchanged, holding the value the replica now stores (the write's, or after an abort the one
+     * it had). Safe because the leases behind the entry were not revoked: while they last, every write to the key needs
+     * this replica's prepared vote before it commits (the replicas' early votes name this node), or this node's answer
+     * to a revocation, which drops the entry for good; a commit that had neither waited for the leases to end, and the
+     * entry is not resumed past its end. Nothing comes back while another write holds the key's lock here, or if the
+     * member no longer serves the group.
+     */
+    void resumeOwnNear(Environment env, Member m, int group, Key key) {
+        NearCache.Entry e = near.resume(key);
+        long now = env.nowMillis();
+        if (e == null || m == null || m.recovering || m.locks.writeLocked(key) || now >= e.validUntilMillis()
+                || servingMember(group, m.acceptor.installed().epoch()) != m) {
+            return;
+        }
+        Item i = storage.get(group, key);
+        if (config.planted(ReplicaConfig.PlantedBug.RESUME_OLD_VALUE)) {
+            i = new Item(key, e.tag(), e.value()); // planted bug: the entry comes back as it was
+        }
+        near.install(key, group, i == null ? Tag.ZERO : i.tag(), i == null ? null : i.value(), e.validUntilMillis(),
+                e.renewAfterMillis(), NearCache.lastUsedMillis(e));
     }
 
     /** A revocation of {@code key} arrived: a lease request in flight may hold a grant issued before it. */

@@ -50,18 +50,27 @@ import java.util.TreeMap;
  * <p><b>Early votes.</b> A replica may not promise to change a key while another node's near cache can still serve
  * the key's old value under a read lease it granted. Waiting for each holder's answer to a revocation before voting
  * puts two more one-way delays on the commit. When every such holder is a node that replicates the item itself, the
- * replica instead sends the revocations and votes at once, naming those holders' positions in the vote
- * ({@code pendingPositions}). A node's own replica, when it votes prepared on a write, drops the key from that node's
- * near cache, and from then on the node installs no entry without its own replica's grant, which the write's lock
+ * replica instead votes at once, naming those holders' positions in the vote ({@code pendingPositions}). A node's own
+ * replica, when it votes prepared on a write, takes the key out of that node's near cache (sets it aside, see sticky
+ * leases below), and from then on the node installs no entry without its own replica's grant, which the write's lock
  * refuses ({@link ReplicaManager#dropOwnNear}). So the manager counts a replica's early vote only once every position
  * it names has voted prepared as well (their nodes dropped the key), and commits once every item has a majority of
  * prepared votes counted so; each lease on the old value was granted by one of that majority before it locked, and
  * its holder has dropped it. If a named node does not vote prepared (it voted abort on a conflicting lock, or is
- * down), the manager asks the item's replicas ({@link TxRevokedQuery}), and each answers once the holders it told have
- * answered or their leases expired ({@link TxRevoked}), as a vote would have waited. Votes the manager learns only
- * through the acceptors, and a finisher's own tally, carry no names: those count {@code leaseMillis} after the item
- * first had its prepared majority, when every lease granted before the locks has ended. With three nodes, a write
- * then commits after two one-way delays, not four.
+ * down), the manager asks the item's replicas ({@link TxRevokedQuery}), and each revokes their leases then and answers
+ * once they have answered or their leases expired ({@link TxRevoked}), as a vote would have waited. Votes the manager
+ * learns only through the acceptors, and a finisher's own tally, carry no names: those count {@code leaseMillis} after
+ * the item first had its prepared majority, when every lease granted before the locks has ended. With three nodes, a
+ * write then commits after two one-way delays, not four.
+ *
+ * <p><b>Sticky leases.</b> An early vote sends no revocation: the named holders' own replicas' votes stand for their
+ * answers, so the replica keeps their leases and revokes them only if the manager asks ({@link TxRevokedQuery}: a
+ * named node has not voted prepared in time, or voted abort). A holder's node sets its entry aside when its replica
+ * votes prepared and brings it back, with the same lease end, holding the value its replica stores once the decision
+ * reaches that replica ({@link ReplicaManager#resumeOwnNear}). That value is current: while the lease lasts, no later
+ * write to the key commits without this replica's prepared vote, which the lock it held until the decision refused.
+ * So a write to a key that only replicas read sends no {@code Revoke}, {@code RevokeAck} or {@code LeaseOffer}, and the
+ * readers' next reads stay local.
  *
  * <p>Not yet done: acceptors taking over from a manager that crashed (its locks then stay until it returns).
  */
@@ -560,13 +569,9 @@ public final class TransactionManager {
             vote = m.locks.vote(p.tx(), p.key(), now, expected, p.write());
             if (vote && p.write() != null) {
                 if (early != null && !early.isEmpty()) {
-                    // the revocations go now; what waits for their answers is only the manager's possible question
-                    EarlyVote e = new EarlyVote(List.copyOf(held));
-                    earlyVotes.put(vk, e);
-                    if (!replicas.holdWrite(env, m, p.group(), p.key(), p.write().tag(), () -> revocationsAnswered(env,
-                            vk, e))) {
-                        e.answered = true; // nothing to wait for after all
-                    }
+                    // no revocation goes yet: the holders' own replicas' votes stand for their answers, and their
+                    // leases stay (sticky leases, see the class comment); revocations go only if the manager asks
+                    earlyVotes.put(vk, new EarlyVote(List.copyOf(held), p.group(), p.write().tag()));
                     pendingPositions = positionsOfOthers(m.acceptor.installed(), early);
                 }
                 replicas.dropOwnNear(p.key(), p.write().tag(), env.nowMillis());
@@ -720,11 +725,30 @@ public final class TransactionManager {
         }
     }
 
+    /**
+     * The manager asks about an early vote's holders (one of them has not voted prepared in time): their leases on the
+     * key are revoked now, the usual way, and the answer goes once every holder answered or its lease ended. A member
+     * no longer serving the group answers nothing: the manager then waits out the leases.
+     */
+    private void revokeNow(Environment env, VoteKey vk, EarlyVote e) {
+        ReplicaManager.Member m = replicas.member(e.group);
+        if (m == null) {
+            return;
+        }
+        e.revoking = true;
+        if (!replicas.holdWrite(env, m, e.group, vk.key(), e.writing, () -> revocationsAnswered(env, vk, e))) {
+            e.answered = true; // nothing to wait for: every lease ended or was revoked meanwhile
+        }
+    }
+
     /** The manager asks whether the leases our vote on a key revoked are answered: now if so, else once they are. */
     private void onRevokedQuery(Environment env, Address from, TxRevokedQuery q) {
         VoteKey vk = new VoteKey(q.tx(), q.key());
         EarlyVote e = earlyVotes.get(vk);
         Vote given = votes.get(vk);
+        if (e != null && !e.answered && !e.revoking && !decided.containsKey(q.tx())) {
+            revokeNow(env, vk, e);
+        }
         if (e != null && !e.answered) {
             e.asked = true;
         } else if (given != null && given.prepared() && (e != null || given.pendingPositions() == 0)
@@ -772,7 +796,11 @@ public final class TransactionManager {
         earlyVotes.remove(vk);
         boolean offer = offering.remove(vk) != null;
         replicas.cancelAfterQuarantine(d.key(), d.tx());
-        if (release(m, d) && offer) {
+        boolean applied = release(m, d);
+        if (m != null) {
+            replicas.resumeOwnNear(env, m, d.group(), d.key()); // the entry our prepared vote set aside, if any
+        }
+        if (applied && offer) {
             replicas.offerAfterWrite(env, m, d.group(), d.key());
         }
         release(replicas.retiredMember(d.group()), d);
@@ -1232,14 +1260,22 @@ public final class TransactionManager {
     private record DeferredVote(Address to, TxVote vote) {
     }
 
-    /** An early vote's revocations: the positions to report them answered for, and whether they are. */
+    /**
+     * An early vote's revocations, sent only if the manager asks ({@code revoking}): the positions to report them
+     * answered for, the group and the write's tag to revoke with, and whether they are answered.
+     */
     private static final class EarlyVote {
         final List<Integer> positions;
+        final int group;
+        final Tag writing;
+        boolean revoking;
         boolean answered;
         boolean asked;
 
-        EarlyVote(List<Integer> positions) {
+        EarlyVote(List<Integer> positions, int group, Tag writing) {
             this.positions = positions;
+            this.group = group;
+            this.writing = writing;
         }
     }
 
