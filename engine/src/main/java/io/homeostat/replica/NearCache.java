@@ -15,10 +15,12 @@ import java.util.function.BiConsumer;
  *
  * <p>An entry is valid until {@code validUntilMillis}, computed from when the lease request was <em>sent</em> and cut
  * by a margin, so it ends before any granting replica's lease does as long as clocks run at about the same rate (no
- * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered. A renewal (leases
- * extended by a majority, for the same tag, asked for after {@code renewAfterMillis}; see {@link LeaseRenewer}) gives
- * the entry a later end; until then the old end stands. Each entry remembers when it was last read here
- * ({@code lastUsedMillis}), so that entries nobody reads any more are left to lapse. Bounded in entries and in
+ * synchronized clocks are needed). A {@code Revoke} removes the entry before it is answered; while this node's own
+ * replica holds a write's lock on the key, the entry is set aside instead and comes back, same end, with the decided
+ * value ({@link #suspend}, {@link #resume}). A renewal (leases extended by a majority, for the same tag, asked for
+ * after {@code renewAfterMillis}; see {@link LeaseRenewer}) gives the entry a later end; until then the old end
+ * stands. Each entry remembers when it was last read here ({@code lastUsedMillis}), so that entries nobody reads any
+ * more are left to lapse. Bounded in entries and in
  * value bytes ({@link #MAX_VALUE_BYTES}): the least recently installed entry goes first. An entry that has ended goes
  * at the next renewal sweep ({@link #forEachDue}), if no read removed it before. A {@link NearCacheListener}
  * mirrors every change, so the threaded runtime can serve valid entries on the caller's thread.
@@ -221,10 +223,6 @@ final class NearCache {
     /** The entry {@link #suspend} set aside for {@code key}, taken out; null if none is (any longer). */
     Entry resume(Key key) {
         return suspended.remove(key);
-    }
-
-    int suspendedSize() {
-        return suspended.size();
     }
 
     void remove(Key key) {
