@@ -571,7 +571,7 @@ public final class TransactionManager {
                 if (early != null && !early.isEmpty()) {
                     // no revocation goes yet: the holders' own replicas' votes stand for their answers, and their
                     // leases stay (sticky leases, see the class comment); revocations go only if the manager asks
-                    earlyVotes.put(vk, new EarlyVote(List.copyOf(held), p.group(), p.write().tag()));
+                    earlyVotes.put(vk, new EarlyVote(List.copyOf(held), m, p.group(), p.write().tag()));
                     pendingPositions = positionsOfOthers(m.acceptor.installed(), early);
                 }
                 replicas.dropOwnNear(p.key(), p.write().tag(), env.nowMillis());
@@ -727,16 +727,17 @@ public final class TransactionManager {
 
     /**
      * The manager asks about an early vote's holders (one of them has not voted prepared in time): their leases on the
-     * key are revoked now, the usual way, and the answer goes once every holder answered or its lease ended. A member
-     * no longer serving the group answers nothing: the manager then waits out the leases.
+     * key are revoked now, the usual way, and the answer goes once every holder answered or its lease ended. If the
+     * member that voted no longer stands for the group here (its lease table is not the one that granted), nothing is
+     * answered: the manager then waits out the leases.
      */
     private void revokeNow(Environment env, VoteKey vk, EarlyVote e) {
-        ReplicaManager.Member m = replicas.member(e.group);
-        if (m == null) {
+        if (replicas.member(e.group) != e.member) {
             return;
         }
         e.revoking = true;
-        if (!replicas.holdWrite(env, m, e.group, vk.key(), e.writing, () -> revocationsAnswered(env, vk, e))) {
+        if (!replicas.holdWrite(env, e.member, e.group, vk.key(), e.writing,
+                () -> revocationsAnswered(env, vk, e))) {
             e.answered = true; // nothing to wait for: every lease ended or was revoked meanwhile
         }
     }
@@ -1262,18 +1263,20 @@ public final class TransactionManager {
 
     /**
      * An early vote's revocations, sent only if the manager asks ({@code revoking}): the positions to report them
-     * answered for, the group and the write's tag to revoke with, and whether they are answered.
+     * answered for, the member that voted, its group and the write's tag to revoke with, and whether they are answered.
      */
     private static final class EarlyVote {
         final List<Integer> positions;
+        final ReplicaManager.Member member;
         final int group;
         final Tag writing;
         boolean revoking;
         boolean answered;
         boolean asked;
 
-        EarlyVote(List<Integer> positions, int group, Tag writing) {
+        EarlyVote(List<Integer> positions, ReplicaManager.Member member, int group, Tag writing) {
             this.positions = positions;
+            this.member = member;
             this.group = group;
             this.writing = writing;
         }
