@@ -203,21 +203,15 @@ final class NearCache {
     }
 
     /**
-     * This node's replica voted to let a write change {@code key}: the entry stops being served (here and in the
-     * mirror) but is kept, lease and all, so that the decided value can take its place ({@link #resume}). Returns
-     * false, keeping nothing, if there is no valid entry or the set-aside entries are at their bound.
+     * This node's replica voted to let a write change {@code key}, whose valid entry is {@code e} (as {@link #valid}
+     * returned it): the entry stops being served (here and in the mirror) but is kept, lease and all, so that the
+     * decided value can take its place ({@link #resume}); past the bound of set-aside entries it is only dropped.
      */
-    boolean suspend(Key key, long nowMillis) {
-        Entry e = valid(key, nowMillis);
-        if (e == null) {
-            return false;
-        }
+    void suspend(Key key, Entry e) {
         remove(key);
-        if (suspended.size() >= maxEntries) {
-            return false;
+        if (suspended.size() < maxEntries) {
+            suspended.put(key, e);
         }
-        suspended.put(key, e);
-        return true;
     }
 
     /** The entry {@link #suspend} set aside for {@code key}, taken out; null if none is (any longer). */

@@ -1721,8 +1721,8 @@ public final class ReplicaManager {
      */
     void dropOwnNear(Key key, Tag writing, long nowMillis) {
         NearCache.Entry e = near.valid(key, nowMillis);
-        if (e == null || writing == null || writing.isAfter(e.tag())) {
-            near.suspend(key, nowMillis);
+        if (e != null && (writing == null || writing.isAfter(e.tag()))) {
+            near.suspend(key, e);
         }
         taintLeaseOps(key);
         renewer.taint(key);
