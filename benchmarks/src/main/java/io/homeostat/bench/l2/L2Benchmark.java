@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * <pre>
  * L2Benchmark [--systems none,jcache-local,hazelcast,infinispan,homeostat] [--threads 4,16] [--seconds 5]
  *             [--warmup 20] [--rows 10000] [--stale-trials 200] [--survival-rows 2000] [--read-tx]
- *             [--fork true|false] [--heap 1g] [--out DIR]
+ *             [--rounds 1] [--fork true|false] [--heap 1g] [--out DIR]
  * </pre>
  *
  * Each system runs in its own JVM (same JDK and classpath; {@code --fork false} runs them all in this one) that starts
@@ -38,7 +38,13 @@ import java.util.stream.Collectors;
  * updates: find, increment a field, commit) for each thread count, with threads spread over the 3 nodes; runs the
  * stale-read probe; and the node-loss survival test. See {@link L2Run}. The report (table, JSON and Markdown in
  * {@code --out}) gives ops/s, p50/p99, L2 hit ratio, stale reads and survival for each system, and ratios against
- * {@code none} and {@code infinispan} from the same run. Exit status 2 on bad arguments, 1 if a system failed.
+ * {@code none} and {@code infinispan} from the same run.
+ *
+ * <p>{@code --rounds N} runs the whole comparison N times, the systems in reverse order every other round, and adds a
+ * table of medians: each system's median over the rounds, and the median of its per-round ratios (each ratio taken
+ * within one round, against the system measured in that round). On a machine whose runs of the same code differ by
+ * tens of percent (docs/BENCHMARKS.md, session 23), one round's ratio can land anywhere in that spread; the median of
+ * three or more is the figure to quote. Exit status 2 on bad arguments, 1 if a system failed.
  */
 public final class L2Benchmark {
 
@@ -58,6 +64,9 @@ public final class L2Benchmark {
     private int rows = 10_000;
     private int staleTrials = 200;
     private int survivalRows = 2_000;
+    /** Times the whole comparison runs; at most {@link #MAX_ROUNDS}. */
+    private int rounds = 1;
+    static final int MAX_ROUNDS = 20;
     private boolean readTx;
     private boolean fork = true;
     private String heap = "1g";
@@ -67,6 +76,9 @@ public final class L2Benchmark {
 
     private final List<L2Run.Row> rowsOut = new ArrayList<>();
     private final List<L2Run.Summary> summaries = new ArrayList<>();
+    /** The round of each entry of {@link #rowsOut} and of {@link #summaries}, index for index. */
+    private final List<Integer> rowRounds = new ArrayList<>();
+    private final List<Integer> summaryRounds = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final List<Double> loadSamples = new CopyOnWriteArrayList<>();
     private boolean failed;
@@ -125,6 +137,9 @@ public final class L2Benchmark {
                 case "--threads":
                     threads = Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
                     break;
+                case "--rounds":
+                    rounds = Integer.parseInt(v);
+                    break;
                 case "--seconds":
                     seconds = Integer.parseInt(v);
                     break;
@@ -160,9 +175,9 @@ public final class L2Benchmark {
             }
         }
         if (seconds < 1 || warmup < 0 || rows < 3 || staleTrials < 0 || survivalRows < 0 || threads.length == 0
-                || Arrays.stream(threads).anyMatch(t -> t < 1)) {
+                || Arrays.stream(threads).anyMatch(t -> t < 1) || rounds < 1 || rounds > MAX_ROUNDS) {
             throw new IllegalArgumentException("--seconds >= 1, --warmup >= 0, --rows >= 3, --threads >= 1 each, "
-                    + "--stale-trials and --survival-rows >= 0");
+                    + "--stale-trials and --survival-rows >= 0, --rounds 1.." + MAX_ROUNDS);
         }
     }
 
@@ -202,37 +217,19 @@ public final class L2Benchmark {
         System.out.printf(Locale.ROOT, "bench l2: %s, run %s; systems %s; 3 nodes each; threads %s; %d s warm-up + "
                 + "%d s measured per workload; %,d rows; %d stale-probe trials; %,d survival rows; finds %s%n",
                 started, run, systems, Arrays.toString(threads), warmup, seconds, rows, staleTrials, survivalRows,
-                readTx ? "in a transaction" : "outside a transaction");
+                (readTx ? "in a transaction" : "outside a transaction")
+                        + (rounds > 1 ? "; " + rounds + " rounds" : ""));
         System.out.printf(Locale.ROOT, "machine: %d cores, %s %s; load average at start %s; logs in %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), loadStart, out.toAbsolutePath());
         long t0 = System.nanoTime();
-        for (String s : systems) {
-            int from = loadSamples.size();
-            System.out.printf(Locale.ROOT, "%n== %s%n", s);
-            try {
-                if (fork) {
-                    forkSystem(s);
-                } else {
-                    L2Run r = new L2Run(s, options());
-                    r.run();
-                    rowsOut.addAll(r.rows());
-                    summaries.add(r.summary());
-                }
-            } catch (Exception e) {
-                failed = true;
-                String line = s + ": FAILED, " + L2Run.oneLine(e) + (fork ? " (see " + out.toAbsolutePath() + "/" + s
-                        + ".log)" : "");
-                notes.add(line);
-                System.out.println(line);
+        for (int round = 1; round <= rounds; round++) {
+            List<String> order = new ArrayList<>(systems);
+            if (round % 2 == 0) {
+                java.util.Collections.reverse(order); // so that neither system always runs on the warmer machine
             }
-            List<Double> mine = new ArrayList<>(loadSamples.subList(from, loadSamples.size()));
-            if (!mine.isEmpty()) {
-                String line = String.format(Locale.ROOT, "%s: 1-min load average during its run: mean %.2f, max %.2f",
-                        s, mine.stream().mapToDouble(Double::doubleValue).average().orElse(0),
-                        mine.stream().mapToDouble(Double::doubleValue).max().orElse(0));
-                notes.add(line);
-                System.out.println(line);
+            for (String s : order) {
+                runOne(s, round);
             }
         }
         long wall = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
@@ -243,18 +240,57 @@ public final class L2Benchmark {
                 started, run, wall, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), org.hibernate.Version.getVersionString(),
                 org.h2.engine.Constants.VERSION, Arrays.toString(threads), warmup, seconds, rows,
-                readTx ? "in a transaction" : "outside a transaction");
-        String md = L2Report.markdown(header, systems, rowsOut, summaries, notes);
+                readTx ? "in a transaction" : "outside a transaction") + (rounds > 1 ? "; " + rounds + " rounds" : "");
+        String md = L2Report.markdown(header, systems, rowsOut, rowRounds, summaries, summaryRounds, rounds, notes);
         System.out.println();
         System.out.println(md);
         Files.writeString(out.resolve("l2-results.md"), md);
-        Files.writeString(out.resolve("l2-results.json"), L2Report.json(header, rowsOut, summaries, notes));
+        Files.writeString(out.resolve("l2-results.json"),
+                L2Report.json(header, rowsOut, rowRounds, summaries, summaryRounds, notes));
         System.out.println("written: " + out.resolve("l2-results.md").toAbsolutePath() + ", "
                 + out.resolve("l2-results.json").toAbsolutePath());
         return failed ? 1 : 0;
     }
 
-    private void forkSystem(String s) throws Exception {
+    /** Runs system {@code s} for round {@code round}, recording its rows and summary with that round. */
+    private void runOne(String s, int round) {
+        int from = loadSamples.size();
+        String label = rounds == 1 ? s : s + " (round " + round + " of " + rounds + ")";
+        String log = rounds == 1 ? s + ".log" : s + "-round" + round + ".log";
+        System.out.printf(Locale.ROOT, "%n== %s%n", label);
+        try {
+            if (fork) {
+                forkSystem(s, log);
+            } else {
+                L2Run r = new L2Run(s, options());
+                r.run();
+                rowsOut.addAll(r.rows());
+                summaries.add(r.summary());
+            }
+        } catch (Exception e) {
+            failed = true;
+            String line = label + ": FAILED, " + L2Run.oneLine(e) + (fork ? " (see " + out.toAbsolutePath() + "/"
+                    + log + ")" : "");
+            notes.add(line);
+            System.out.println(line);
+        }
+        while (rowRounds.size() < rowsOut.size()) {
+            rowRounds.add(round);
+        }
+        while (summaryRounds.size() < summaries.size()) {
+            summaryRounds.add(round);
+        }
+        List<Double> mine = new ArrayList<>(loadSamples.subList(from, loadSamples.size()));
+        if (!mine.isEmpty()) {
+            String line = String.format(Locale.ROOT, "%s: 1-min load average during its run: mean %.2f, max %.2f",
+                    label, mine.stream().mapToDouble(Double::doubleValue).average().orElse(0),
+                    mine.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+            notes.add(line);
+            System.out.println(line);
+        }
+    }
+
+    private void forkSystem(String s, String logName) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC",
                 "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path"),
@@ -266,7 +302,7 @@ public final class L2Benchmark {
         if (readTx) {
             cmd.add("--read-tx");
         }
-        Path log = out.resolve(s + ".log");
+        Path log = out.resolve(logName);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
         Thread killer = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);

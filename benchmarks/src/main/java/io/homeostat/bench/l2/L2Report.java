@@ -9,10 +9,51 @@ final class L2Report {
     private L2Report() {
     }
 
-    static String markdown(String header, List<String> systems, List<L2Run.Row> rows, List<L2Run.Summary> sums,
-            List<String> notes) {
+    /**
+     * The report of {@code rounds} rounds: {@code rowRounds} and {@code sumRounds} give the round of each row and
+     * summary, index for index. With one round, one table of workloads; with more, one per round (each ratio within
+     * its round) and a table of medians over the rounds.
+     */
+    static String markdown(String header, List<String> systems, List<L2Run.Row> rows, List<Integer> rowRounds,
+            List<L2Run.Summary> sums, List<Integer> sumRounds, int rounds, List<String> notes) {
         StringBuilder b = new StringBuilder();
         b.append(header).append("\n\n");
+        if (rounds == 1) {
+            workloads(b, systems, rows);
+        } else {
+            for (int round = 1; round <= rounds; round++) {
+                b.append("Round ").append(round).append(" of ").append(rounds).append(":\n\n");
+                workloads(b, systems, ofRound(rows, rowRounds, round));
+                b.append('\n');
+            }
+            medians(b, systems, rows, rowRounds, rounds);
+        }
+        summaries(b, systems, sums, sumRounds, rounds);
+        for (L2Run.Row r : rows) {
+            if (!r.firstError().isEmpty()) {
+                b.append("- ").append(r.system()).append(' ').append(r.workload()).append(' ').append(r.threads())
+                        .append(" threads, first error: ").append(r.firstError()).append('\n');
+            }
+        }
+        for (String n : notes) {
+            b.append("- ").append(n).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** The entries of {@code all} from round {@code round}. */
+    static <T> List<T> ofRound(List<T> all, List<Integer> roundOf, int round) {
+        List<T> out = new java.util.ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (roundOf.get(i) == round) {
+                out.add(all.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** One table of workloads, each ratio against the row of the same workload and threads in {@code rows}. */
+    private static void workloads(StringBuilder b, List<String> systems, List<L2Run.Row> rows) {
         b.append("| system | workload | threads | ops/s | p50 µs | p99 µs | update p50 µs | L2 hit ratio | update "
                 + "conflicts | errors | ops/s ÷ none | p50 ÷ none | ops/s ÷ infinispan | p50 ÷ infinispan |\n");
         b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -33,16 +74,83 @@ final class L2Report {
                         ratio(r.p50us(), ispn == null ? Double.NaN : ispn.p50us())));
             }
         }
+    }
+
+    /**
+     * Per system, workload and threads: the median over the rounds of ops/s and p50, and the median of the per-round
+     * ratios against infinispan (each taken within its round), with the rounds' values in brackets.
+     */
+    private static void medians(StringBuilder b, List<String> systems, List<L2Run.Row> rows, List<Integer> rowRounds,
+            int rounds) {
+        b.append("Median over ").append(rounds).append(" rounds (each round's value in brackets):\n\n");
+        b.append("| system | workload | threads | ops/s | p50 µs | ops/s ÷ infinispan | p50 ÷ infinispan |\n");
+        b.append("| --- | --- | ---: | --- | --- | --- | --- |\n");
+        List<String> seen = new java.util.ArrayList<>();
+        for (String s : systems) {
+            for (L2Run.Row like : rows) {
+                String id = like.system() + "|" + like.workload() + "|" + like.threads();
+                if (!like.system().equals(s) || seen.contains(id)) {
+                    continue;
+                }
+                seen.add(id);
+                List<Double> ops = new java.util.ArrayList<>();
+                List<Double> p50 = new java.util.ArrayList<>();
+                List<Double> opsRatio = new java.util.ArrayList<>();
+                List<Double> p50Ratio = new java.util.ArrayList<>();
+                for (int round = 1; round <= rounds; round++) {
+                    List<L2Run.Row> of = ofRound(rows, rowRounds, round);
+                    L2Run.Row r = find(of, s, like);
+                    if (r == null) {
+                        continue;
+                    }
+                    ops.add(r.opsPerSec());
+                    p50.add(r.p50us());
+                    L2Run.Row ispn = find(of, "infinispan", like);
+                    if (ispn != null) {
+                        opsRatio.add(r.opsPerSec() / ispn.opsPerSec());
+                        p50Ratio.add(r.p50us() / ispn.p50us());
+                    }
+                }
+                b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", s, like.workload(),
+                        like.threads(), withRounds(ops, L2Report::grouped), withRounds(p50, L2Report::num),
+                        withRounds(opsRatio, L2Report::num), withRounds(p50Ratio, L2Report::num)));
+            }
+        }
+    }
+
+    /** "median (v1, v2, ...)"; empty when there are no values. */
+    private static String withRounds(List<Double> values, java.util.function.DoubleFunction<String> fmt) {
+        if (values.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(fmt.apply(median(values))).append(" (");
+        for (int i = 0; i < values.size(); i++) {
+            b.append(i == 0 ? "" : ", ").append(fmt.apply(values.get(i)));
+        }
+        return b.append(')').toString();
+    }
+
+    /** The median: the middle value, or the mean of the two middle ones. */
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    private static void summaries(StringBuilder b, List<String> systems, List<L2Run.Summary> sums,
+            List<Integer> sumRounds, int rounds) {
         b.append("\n| system | stale reads | probe reads served by the L2 | probe read p50 µs | survival (all rows) | "
                 + "rows cached by the stopped node | rows cached by the survivors | node stop ms | 3 nodes up s | "
                 + "warm-up s |\n");
         b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (String s : systems) {
-            for (L2Run.Summary m : sums) {
+            for (int i = 0; i < sums.size(); i++) {
+                L2Run.Summary m = sums.get(i);
                 if (!m.system().equals(s)) {
                     continue;
                 }
-                b.append(String.format(Locale.ROOT, "| %s | %d of %d%s | %d | %s | %s | %s | %s | %d | %.1f | %.1f |%n", m.system(), m.staleReads(), m.staleTrials() - m.probeUpdateFailures(),
+                String who = rounds == 1 ? m.system() : m.system() + " (round " + sumRounds.get(i) + ")";
+                b.append(String.format(Locale.ROOT, "| %s | %d of %d%s | %d | %s | %s | %s | %s | %d | %.1f | %.1f |%n", who, m.staleReads(), m.staleTrials() - m.probeUpdateFailures(),
                         m.probeUpdateFailures() > 0 ? " (" + m.probeUpdateFailures() + " updates failed)" : "",
                         m.probeReadHits(), num(m.probeP50us()),
                         m.survivalLookups() == 0 ? "n/a (no L2)" : Double.isNaN(m.survival()) ? "n/a"
@@ -54,25 +162,17 @@ final class L2Report {
         }
         b.append('\n');
         for (String s : systems) {
-            for (L2Run.Summary m : sums) {
+            for (int i = 0; i < sums.size(); i++) {
+                L2Run.Summary m = sums.get(i);
                 if (m.system().equals(s)) {
-                    b.append("- ").append(s).append(": ").append(m.describe()).append('\n');
+                    String who = rounds == 1 ? s : s + " (round " + sumRounds.get(i) + ")";
+                    b.append("- ").append(who).append(": ").append(m.describe()).append('\n');
                     for (String n : m.notes()) {
                         b.append("  - ").append(n).append('\n');
                     }
                 }
             }
         }
-        for (L2Run.Row r : rows) {
-            if (!r.firstError().isEmpty()) {
-                b.append("- ").append(r.system()).append(' ').append(r.workload()).append(' ').append(r.threads())
-                        .append(" threads, first error: ").append(r.firstError()).append('\n');
-            }
-        }
-        for (String n : notes) {
-            b.append("- ").append(n).append('\n');
-        }
-        return b.toString();
     }
 
     private static L2Run.Row find(List<L2Run.Row> rows, String system, L2Run.Row like) {
@@ -113,11 +213,14 @@ final class L2Report {
 
     // --- JSON -----------------------------------------------------------------------------------------------------
 
-    static String json(String header, List<L2Run.Row> rows, List<L2Run.Summary> sums, List<String> notes) {
+    /** The same numbers as JSON; each workload and system entry carries its {@code round} (from 1). */
+    static String json(String header, List<L2Run.Row> rows, List<Integer> rowRounds, List<L2Run.Summary> sums,
+            List<Integer> sumRounds, List<String> notes) {
         StringBuilder b = new StringBuilder("{\n  \"run\": ").append(str(header)).append(",\n  \"workloads\": [");
         for (int i = 0; i < rows.size(); i++) {
             L2Run.Row r = rows.get(i);
             b.append(i == 0 ? "\n" : ",\n").append("    {\"system\": ").append(str(r.system()))
+                    .append(", \"round\": ").append(rowRounds.get(i))
                     .append(", \"workload\": ").append(str(r.workload())).append(", \"threads\": ").append(r.threads())
                     .append(", \"seconds\": ").append(n(r.seconds())).append(", \"ops\": ").append(r.ops())
                     .append(", \"opsPerSec\": ").append(n(r.opsPerSec())).append(", \"p50us\": ").append(n(r.p50us()))
@@ -131,6 +234,7 @@ final class L2Report {
         for (int i = 0; i < sums.size(); i++) {
             L2Run.Summary s = sums.get(i);
             b.append(i == 0 ? "\n" : ",\n").append("    {\"system\": ").append(str(s.system()))
+                    .append(", \"round\": ").append(sumRounds.get(i))
                     .append(", \"describe\": ").append(str(s.describe())).append(", \"startSeconds\": ")
                     .append(n(s.startSeconds())).append(", \"warmSeconds\": ").append(n(s.warmSeconds()))
                     .append(", \"staleTrials\": ").append(s.staleTrials()).append(", \"staleReads\": ")
