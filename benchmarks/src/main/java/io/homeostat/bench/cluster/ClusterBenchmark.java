@@ -1,5 +1,6 @@
 package io.homeostat.bench.cluster;
 
+import io.homeostat.bench.LoadAverage;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -75,7 +76,7 @@ public final class ClusterBenchmark {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final List<Process> live = new CopyOnWriteArrayList<>();
-    private final List<Double> loadSamples = new CopyOnWriteArrayList<>();
+    private LoadAverage load;
     private boolean auditFailed;
 
     /** One measured workload of one system, summed over the processes. */
@@ -165,20 +166,18 @@ public final class ClusterBenchmark {
     private int runAll() throws Exception {
         Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "kill-workers"));
         Files.createDirectories(logs);
-        Thread sampler = new Thread(this::sampleLoad, "loadavg");
-        sampler.setDaemon(true);
-        sampler.start();
+        load = LoadAverage.start();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         System.out.printf(Locale.ROOT, "bench cluster: %s, %d processes per system, threads %s, bank %d threads, "
                 + "%d s warm-up + %d s measured per workload%n", started, processes, Arrays.toString(threads),
                 bankThreads, warmup, seconds);
         System.out.printf(Locale.ROOT, "machine: %d cores, %s %s, load average at start %s; worker logs in %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-                System.getProperty("java.runtime.version"), loadavg(), logs.toAbsolutePath());
+                System.getProperty("java.runtime.version"), LoadAverage.now(), logs.toAbsolutePath());
         long t0 = System.nanoTime();
         for (int s = 0; s < systems.size(); s++) {
             String name = systems.get(s);
-            int from = loadSamples.size();
+            int from = load.mark();
             try {
                 runSystem(name, basePort + 100 * s);
             } catch (Exception e) {
@@ -189,14 +188,10 @@ public final class ClusterBenchmark {
             } finally {
                 killAll();
             }
-            List<Double> mine = new ArrayList<>(loadSamples.subList(from, loadSamples.size()));
-            if (!mine.isEmpty()) {
-                String line = String.format(Locale.ROOT, "%s: 1-min load average during its run: mean %.2f, max %.2f",
-                        name, mine.stream().mapToDouble(Double::doubleValue).average().orElse(0),
-                        mine.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+            load.since(from, name).ifPresent(line -> {
                 notes.add(line);
                 System.out.println(line);
-            }
+            });
         }
         printReport(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
         return auditFailed ? 1 : 0;
@@ -482,7 +477,7 @@ public final class ClusterBenchmark {
 
     private void printReport(long wallSeconds) {
         System.out.printf(Locale.ROOT, "%n== results (%d s measured per workload, %d s wall in all; load average at "
-                + "end %s)%n%n", seconds, wallSeconds, loadavg());
+                + "end %s)%n%n", seconds, wallSeconds, LoadAverage.now());
         System.out.println("| system | workload | threads | tx/s | p50 ms | p99 ms | aborts | errors | msgs/tx "
                 + "| frames/tx | JGroups msgs/tx | CPU µs/tx |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -589,25 +584,5 @@ public final class ClusterBenchmark {
             }
         }
         live.clear();
-    }
-
-    private static String loadavg() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private void sampleLoad() {
-        while (true) {
-            try {
-                loadSamples.add(Double.parseDouble(loadavg().split(" ")[0]));
-                Thread.sleep(5_000);
-            } catch (InterruptedException | NumberFormatException e) {
-                return;
-            }
-        }
     }
 }

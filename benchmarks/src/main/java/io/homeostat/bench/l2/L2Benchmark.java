@@ -1,7 +1,7 @@
 package io.homeostat.bench.l2;
 
+import io.homeostat.bench.LoadAverage;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -80,7 +79,7 @@ public final class L2Benchmark {
     private final List<Integer> rowRounds = new ArrayList<>();
     private final List<Integer> summaryRounds = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
-    private final List<Double> loadSamples = new CopyOnWriteArrayList<>();
+    private LoadAverage load;
     private boolean failed;
 
     public static void main(String[] args) throws Exception {
@@ -209,11 +208,9 @@ public final class L2Benchmark {
     /** Runs every system, prints the report and writes it to --out; exit status 1 if a system failed. */
     int runAll() throws Exception {
         Files.createDirectories(out);
-        Thread sampler = new Thread(this::sampleLoad, "loadavg");
-        sampler.setDaemon(true);
-        sampler.start();
+        load = LoadAverage.start();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        String loadStart = loadavg();
+        String loadStart = LoadAverage.now();
         System.out.printf(Locale.ROOT, "bench l2: %s, run %s; systems %s; 3 nodes each; threads %s; %d s warm-up + "
                 + "%d s measured per workload; %,d rows; %d stale-probe trials; %,d survival rows; finds %s%n",
                 started, run, systems, Arrays.toString(threads), warmup, seconds, rows, staleTrials, survivalRows,
@@ -233,7 +230,7 @@ public final class L2Benchmark {
             }
         }
         long wall = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
-        String loadEnd = loadavg();
+        String loadEnd = LoadAverage.now();
         notes.add(0, "load average (1, 5, 15 min) at start " + loadStart + ", at end " + loadEnd);
         String header = String.format(Locale.ROOT, "bench l2 %s (run %s), %d s wall; %d cores, %s %s; Hibernate ORM "
                 + "%s, H2 %s over TCP; threads %s, %d s warm-up + %d s measured per workload, %,d rows, finds %s",
@@ -254,7 +251,7 @@ public final class L2Benchmark {
 
     /** Runs system {@code s} for round {@code round}, recording its rows and summary with that round. */
     private void runOne(String s, int round) {
-        int from = loadSamples.size();
+        int from = load.mark();
         String label = rounds == 1 ? s : s + " (round " + round + " of " + rounds + ")";
         String log = rounds == 1 ? s + ".log" : s + "-round" + round + ".log";
         System.out.printf(Locale.ROOT, "%n== %s%n", label);
@@ -280,14 +277,10 @@ public final class L2Benchmark {
         while (summaryRounds.size() < summaries.size()) {
             summaryRounds.add(round);
         }
-        List<Double> mine = new ArrayList<>(loadSamples.subList(from, loadSamples.size()));
-        if (!mine.isEmpty()) {
-            String line = String.format(Locale.ROOT, "%s: 1-min load average during its run: mean %.2f, max %.2f",
-                    label, mine.stream().mapToDouble(Double::doubleValue).average().orElse(0),
-                    mine.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        load.since(from, label).ifPresent(line -> {
             notes.add(line);
             System.out.println(line);
-        }
+        });
     }
 
     private void forkSystem(String s, String logName) throws Exception {
@@ -434,27 +427,5 @@ public final class L2Benchmark {
                 Integer.parseInt(m.get("ownRows")), Integer.parseInt(m.get("ownHits")),
                 Integer.parseInt(m.get("lostRows")), Integer.parseInt(m.get("lostHits")),
                 Long.parseLong(m.get("lookups")), Long.parseLong(m.get("leaveMillis")), n.isEmpty() ? List.of() : List.of(n.split("\n")));
-    }
-
-    // --- load ------------------------------------------------------------------------------------------------------
-
-    static String loadavg() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private void sampleLoad() {
-        while (true) {
-            try {
-                loadSamples.add(Double.parseDouble(loadavg().split(" ")[0]));
-                Thread.sleep(5_000);
-            } catch (InterruptedException | NumberFormatException e) {
-                return;
-            }
-        }
     }
 }
