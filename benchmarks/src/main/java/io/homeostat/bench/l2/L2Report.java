@@ -1,7 +1,9 @@
 package io.homeostat.bench.l2;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleFunction;
 
 /** The report of {@link L2Benchmark}: Markdown tables and a JSON document of the same numbers. */
 final class L2Report {
@@ -43,7 +45,7 @@ final class L2Report {
 
     /** The entries of {@code all} from round {@code round}. */
     static <T> List<T> ofRound(List<T> all, List<Integer> roundOf, int round) {
-        List<T> out = new java.util.ArrayList<>();
+        List<T> out = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             if (roundOf.get(i) == round) {
                 out.add(all.get(i));
@@ -85,7 +87,7 @@ final class L2Report {
         b.append("Median over ").append(rounds).append(" rounds (each round's value in brackets):\n\n");
         b.append("| system | workload | threads | ops/s | p50 µs | ops/s ÷ infinispan | p50 ÷ infinispan |\n");
         b.append("| --- | --- | ---: | --- | --- | --- | --- |\n");
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         for (String s : systems) {
             for (L2Run.Row like : rows) {
                 String id = like.system() + "|" + like.workload() + "|" + like.threads();
@@ -93,10 +95,10 @@ final class L2Report {
                     continue;
                 }
                 seen.add(id);
-                List<Double> ops = new java.util.ArrayList<>();
-                List<Double> p50 = new java.util.ArrayList<>();
-                List<Double> opsRatio = new java.util.ArrayList<>();
-                List<Double> p50Ratio = new java.util.ArrayList<>();
+                List<Double> ops = new ArrayList<>();
+                List<Double> p50 = new ArrayList<>();
+                List<Double> opsRatio = new ArrayList<>();
+                List<Double> p50Ratio = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     List<L2Run.Row> of = ofRound(rows, rowRounds, round);
                     L2Run.Row r = find(of, s, like);
@@ -119,7 +121,7 @@ final class L2Report {
     }
 
     /** "median (v1, v2, ...)"; empty when there are no values. */
-    private static String withRounds(List<Double> values, java.util.function.DoubleFunction<String> fmt) {
+    private static String withRounds(List<Double> values, DoubleFunction<String> fmt) {
         if (values.isEmpty()) {
             return "";
         }
@@ -149,7 +151,7 @@ final class L2Report {
                 if (!m.system().equals(s)) {
                     continue;
                 }
-                String who = rounds == 1 ? m.system() : m.system() + " (round " + sumRounds.get(i) + ")";
+                String who = who(s, rounds, sumRounds.get(i));
                 b.append(String.format(Locale.ROOT, "| %s | %d of %d%s | %d | %s | %s | %s | %s | %d | %.1f | %.1f |%n", who, m.staleReads(), m.staleTrials() - m.probeUpdateFailures(),
                         m.probeUpdateFailures() > 0 ? " (" + m.probeUpdateFailures() + " updates failed)" : "",
                         m.probeReadHits(), num(m.probeP50us()),
@@ -165,7 +167,7 @@ final class L2Report {
             for (int i = 0; i < sums.size(); i++) {
                 L2Run.Summary m = sums.get(i);
                 if (m.system().equals(s)) {
-                    String who = rounds == 1 ? s : s + " (round " + sumRounds.get(i) + ")";
+                    String who = who(s, rounds, sumRounds.get(i));
                     b.append("- ").append(who).append(": ").append(m.describe()).append('\n');
                     for (String n : m.notes()) {
                         b.append("  - ").append(n).append('\n');
@@ -173,6 +175,11 @@ final class L2Report {
                 }
             }
         }
+    }
+
+    /** A system's name, with its round when there are several. */
+    private static String who(String system, int rounds, int round) {
+        return rounds == 1 ? system : system + " (round " + round + ")";
     }
 
     private static L2Run.Row find(List<L2Run.Row> rows, String system, L2Run.Row like) {
